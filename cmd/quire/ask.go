@@ -1,0 +1,78 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/quirehq/quire/rag"
+)
+
+func init() {
+	register("ask", "answer a question from the documents, with citations", cmdAsk)
+}
+
+func cmdAsk(args []string) int {
+	fs := flag.NewFlagSet("ask", flag.ContinueOnError)
+	var sf serviceFlags
+	sf.register(fs)
+	k := fs.Int("k", 5, "passages to retrieve")
+	asJSON := fs.Bool("json", false, "print the answer as JSON")
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "usage: quire ask [flags] QUESTION")
+		fs.PrintDefaults()
+	}
+	if code, ok := parse(fs, args); !ok {
+		return code
+	}
+	q := strings.Join(fs.Args(), " ")
+	if strings.TrimSpace(q) == "" {
+		fs.Usage()
+		return 2
+	}
+	ctx := context.Background()
+	svc, err := sf.open(ctx, stderrLogger())
+	if err != nil {
+		return fail("%v", err)
+	}
+	defer svc.Close()
+	emit := func(ev rag.Event) error {
+		if ev.Type == "token" && !*asJSON {
+			fmt.Print(ev.Text)
+		}
+		return nil
+	}
+	ans, err := svc.Ask(ctx, rag.AskRequest{Question: q, K: *k}, emit)
+	if err != nil {
+		return fail("%v", err)
+	}
+	if *asJSON {
+		enc := json.NewEncoder(os.Stdout)
+		enc.SetIndent("", "  ")
+		enc.Encode(ans)
+		return 0
+	}
+	fmt.Println()
+	if len(ans.Citations) > 0 {
+		fmt.Println("\nSources:")
+		for _, c := range ans.Citations {
+			loc := c.Path
+			if c.Page != nil {
+				loc += fmt.Sprintf(", p. %d", *c.Page)
+				if *c.PageEnd > *c.Page {
+					loc += fmt.Sprintf("-%d", *c.PageEnd)
+				}
+			} else if c.Section != nil {
+				loc += " > " + *c.Section
+			}
+			fmt.Printf("[%d] %s\n", c.N, loc)
+		}
+	}
+	if ans.Provenance == rag.ProvenanceExtractive {
+		fmt.Println("\n(extractive answer: quoted from your documents; configure a model for written answers)")
+	}
+	return 0
+}

@@ -1,0 +1,166 @@
+package rag
+
+import (
+	"context"
+	"errors"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/quirehq/quire/citations"
+	"github.com/quirehq/quire/retrieval"
+)
+
+// AskRequest is a question.
+type AskRequest struct {
+	Question   string   `json:"question"`
+	K          int      `json:"k,omitempty"` // passages retrieved, default 5
+	Collection string   `json:"collection,omitempty"`
+	DocIDs     []string `json:"document_ids,omitempty"`
+}
+
+// Citation is a source the answer cites.
+type Citation struct {
+	N       int     `json:"n"`
+	DocID   string  `json:"doc_id"`
+	DocName string  `json:"doc_name"`
+	Path    string  `json:"path"`
+	Page    *int    `json:"page"`
+	PageEnd *int    `json:"page_end"`
+	Section *string `json:"section"`
+	ChunkID string  `json:"chunk_id"`
+	Snippet string  `json:"snippet"`
+}
+
+// Timing of an answer.
+type Timing struct {
+	TotalMS int64 `json:"total_ms"`
+}
+
+// Provenance says where an answer's text came from.
+const (
+	ProvenanceExtractive = "extractive" // quoted from the sources, no model
+	ProvenanceGenerated  = "generated"
+	ProvenanceAbstained  = "abstained" // nothing relevant was found
+)
+
+// Answer is the whole answer to a question.
+type Answer struct {
+	Answer     string     `json:"answer"`
+	Citations  []Citation `json:"citations"`
+	Provenance string     `json:"provenance"`
+	Timing     Timing     `json:"timing"`
+}
+
+// Event is one step of a streamed answer.
+type Event struct {
+	Type     string    // "token", "citation", "done"
+	Text     string    // token
+	Citation *Citation // citation
+	Answer   *Answer   // done
+}
+
+// ErrEmptyQuestion is returned for a blank question.
+var ErrEmptyQuestion = errors.New("the question is empty")
+
+// NoAnswer is said when retrieval finds nothing relevant.
+const NoAnswer = "I could not find anything about this in your documents."
+
+// Ask answers a question from the documents. emit, if not nil, receives the
+// answer as it is produced; an error from emit (a client gone) stops it.
+// Until a model is configured the answer is extractive: the sentences of
+// the retrieved passages that best match the question, quoted with [n]
+// markers.
+func (s *Service) Ask(ctx context.Context, req AskRequest, emit func(Event) error) (*Answer, error) {
+	start := time.Now()
+	if strings.TrimSpace(req.Question) == "" {
+		return nil, ErrEmptyQuestion
+	}
+	if emit == nil {
+		emit = func(Event) error { return nil }
+	}
+	hits, err := s.search(ctx, SearchRequest{Query: req.Question, K: req.K, Collection: req.Collection, DocIDs: req.DocIDs})
+	if err != nil {
+		return nil, err
+	}
+	sources := sourcesOf(hits)
+	text := extractiveAnswer(req.Question, sources)
+	ans := &Answer{Provenance: ProvenanceExtractive, Citations: []Citation{}}
+	if text == "" {
+		text = NoAnswer
+		ans.Provenance = ProvenanceAbstained
+	}
+	ans.Answer = text
+	cited, _ := citations.Cited(text, sources)
+	for _, piece := range streamPieces(text) {
+		if err := emit(Event{Type: "token", Text: piece}); err != nil {
+			return nil, err
+		}
+	}
+	for _, src := range cited {
+		c := citationOf(src, hits)
+		ans.Citations = append(ans.Citations, c)
+		if err := emit(Event{Type: "citation", Citation: &c}); err != nil {
+			return nil, err
+		}
+	}
+	ans.Timing.TotalMS = time.Since(start).Milliseconds()
+	if err := emit(Event{Type: "done", Answer: ans}); err != nil {
+		return nil, err
+	}
+	return ans, nil
+}
+
+func sourcesOf(hits []retrieval.Hit) []citations.Source {
+	out := make([]citations.Source, len(hits))
+	for i, h := range hits {
+		out[i] = citations.Source{
+			N: i + 1, DocID: h.Chunk.DocID, DocName: path.Base(h.Doc.Name), Path: h.Doc.Name,
+			Page: h.Chunk.PageStart, PageEnd: h.Chunk.PageEnd, Headings: h.Chunk.HeadingPath,
+			ChunkID: h.Chunk.ID, Text: h.Chunk.Text,
+		}
+	}
+	return out
+}
+
+func citationOf(src citations.Source, hits []retrieval.Hit) Citation {
+	h := hits[src.N-1]
+	c := Citation{N: src.N, DocID: src.DocID, DocName: src.DocName, Path: src.Path, ChunkID: src.ChunkID}
+	c.Page, c.PageEnd, c.Section = locate(h.Chunk)
+	c.Snippet = snippet(h.Chunk.Text, 300)
+	return c
+}
+
+// streamPieces splits text into word-sized pieces (spaces kept), so that
+// an extractive answer streams like a generated one.
+func streamPieces(text string) []string {
+	var out []string
+	start := 0
+	for i := 1; i < len(text); i++ {
+		if text[i] == ' ' || text[i] == '\n' {
+			out = append(out, text[start:i])
+			start = i
+		}
+	}
+	if start < len(text) {
+		out = append(out, text[start:])
+	}
+	return out
+}
+
+func snippet(text string, max int) string {
+	text = strings.Join(strings.Fields(text), " ")
+	if len(text) <= max {
+		return text
+	}
+	cut := strings.LastIndexByte(text[:max], ' ')
+	if cut < max/2 {
+		cut = max
+	}
+	for cut > 0 && !utf8Start(text[cut]) {
+		cut--
+	}
+	return text[:cut] + "…"
+}
+
+func utf8Start(b byte) bool { return b&0xC0 != 0x80 }
