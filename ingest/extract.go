@@ -4,7 +4,6 @@
 package ingest
 
 import (
-	"context"
 	"time"
 )
 
@@ -23,7 +22,8 @@ type Page struct {
 	Text   string `json:"text"`
 }
 
-// Section is a run of Markdown under one heading path.
+// Section is a run of Markdown under one heading path. Text is the section's
+// body in Markdown source form, without its own heading line.
 type Section struct {
 	HeadingPath []string `json:"heading_path"`
 	Text        string   `json:"text"`
@@ -31,6 +31,11 @@ type Section struct {
 
 // Extracted is what ingestion sees of a file. Text is the whole extracted
 // text; chunk spans (CharStart, CharEnd) are byte offsets into it.
+//
+// For PDF, Text is the pages' texts joined with "\n\n". For Markdown it is
+// the normalized source without front matter (headings included, so that a
+// chunk starting at a heading reads well). For plain text it is the
+// normalized text.
 type Extracted struct {
 	Type     Type      `json:"type"`
 	Title    string    `json:"title,omitempty"`
@@ -38,6 +43,13 @@ type Extracted struct {
 	Sections []Section `json:"sections,omitempty"`
 	Text     string    `json:"-"`
 	Warnings []string  `json:"warnings,omitempty"`
+
+	// Structure found by the loaders, used by Chunk. When absent (an
+	// Extracted built by hand or loaded from storage) Chunk derives it from
+	// Pages, Sections or Text.
+	blocks     []textBlock
+	paths      [][]string // heading path of each block.section
+	pageStarts []int      // byte offset of each page in Text
 }
 
 // Limits bound the work one file may cause.
@@ -47,5 +59,16 @@ type Limits struct {
 	MaxBytes int64         // input size (default 100 MB)
 }
 
-// Extract is defined in dispatch.go: Sniff, then the loader for the type.
-var _ = context.Background
+// withDefaults fills zero limits with the documented defaults.
+func (l Limits) withDefaults() Limits {
+	if l.MaxPages <= 0 {
+		l.MaxPages = 5000
+	}
+	if l.Timeout <= 0 {
+		l.Timeout = 2 * time.Minute
+	}
+	if l.MaxBytes <= 0 {
+		l.MaxBytes = 100 << 20
+	}
+	return l
+}

@@ -54,16 +54,13 @@ func quire(t *testing.T, dataDir string, args ...string) run {
 	return run{out.String(), errb.String(), code}
 }
 
-const cliNotes = `# Operations
-
-## Backups
-
-Backups run every night at two o'clock and keep fourteen snapshots on the NAS.
-
-## Certificates
-
-TLS certificates are renewed by the acme job thirty days before they expire.
-`
+// cliNotes has two sections, each long enough to be its own chunk.
+var cliNotes = "# Operations\n\n## Backups\n\n" +
+	"Backups run every night at two o'clock and keep fourteen snapshots on the NAS. " +
+	strings.Repeat("The backup window is quiet and the storage team watches the disks closely. ", 25) +
+	"\n\n## Certificates\n\n" +
+	"TLS certificates are renewed by the acme job thirty days before they expire. " +
+	strings.Repeat("Renewal mail goes to the operations list and the web team checks the chain. ", 25) + "\n"
 
 func writeTree(t *testing.T, files map[string]string) string {
 	dir := t.TempDir()
