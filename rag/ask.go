@@ -3,6 +3,7 @@ package rag
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path"
 	"strings"
 	"time"
@@ -13,10 +14,12 @@ import (
 
 // AskRequest is a question.
 type AskRequest struct {
-	Question   string   `json:"question"`
-	K          int      `json:"k,omitempty"` // passages retrieved, default 5
-	Collection string   `json:"collection,omitempty"`
-	DocIDs     []string `json:"document_ids,omitempty"`
+	Question string `json:"question"`
+	// ConversationID continues a conversation; empty starts a new one.
+	ConversationID string   `json:"conversation_id,omitempty"`
+	K              int      `json:"k,omitempty"` // passages retrieved, default 5
+	Collection     string   `json:"collection,omitempty"`
+	DocIDs         []string `json:"document_ids,omitempty"`
 }
 
 // Citation is a source the answer cites.
@@ -46,10 +49,11 @@ const (
 
 // Answer is the whole answer to a question.
 type Answer struct {
-	Answer     string     `json:"answer"`
-	Citations  []Citation `json:"citations"`
-	Provenance string     `json:"provenance"`
-	Timing     Timing     `json:"timing"`
+	ConversationID string     `json:"conversation_id,omitempty"`
+	Answer         string     `json:"answer"`
+	Citations      []Citation `json:"citations"`
+	Provenance     string     `json:"provenance"`
+	Timing         Timing     `json:"timing"`
 }
 
 // Event is one step of a streamed answer.
@@ -79,13 +83,18 @@ func (s *Service) Ask(ctx context.Context, req AskRequest, emit func(Event) erro
 	if emit == nil {
 		emit = func(Event) error { return nil }
 	}
-	hits, err := s.search(ctx, SearchRequest{Query: req.Question, K: req.K, Collection: req.Collection, DocIDs: req.DocIDs})
+	conv, err := s.startConversation(ctx, req.ConversationID, req.Collection, req.Question)
+	if err != nil {
+		return nil, err
+	}
+	query := followUpQuery(req.Question, conv.Turns)
+	hits, err := s.search(ctx, SearchRequest{Query: query, K: req.K, Collection: req.Collection, DocIDs: req.DocIDs})
 	if err != nil {
 		return nil, err
 	}
 	sources := sourcesOf(hits)
 	text := extractiveAnswer(req.Question, sources)
-	ans := &Answer{Provenance: ProvenanceExtractive, Citations: []Citation{}}
+	ans := &Answer{ConversationID: conv.ID, Provenance: ProvenanceExtractive, Citations: []Citation{}}
 	if text == "" {
 		text = NoAnswer
 		ans.Provenance = ProvenanceAbstained
@@ -105,6 +114,9 @@ func (s *Service) Ask(ctx context.Context, req AskRequest, emit func(Event) erro
 		}
 	}
 	ans.Timing.TotalMS = time.Since(start).Milliseconds()
+	if err := s.recordTurn(ctx, conv.ID, req.Question, ans); err != nil {
+		return nil, fmt.Errorf("save the conversation: %w", err)
+	}
 	if err := emit(Event{Type: "done", Answer: ans}); err != nil {
 		return nil, err
 	}

@@ -94,7 +94,9 @@ type Catalog interface {
 	GetChunk(ctx context.Context, id string) (Chunk, error)
 	// ForEachChunk visits every chunk of every document (index rebuilds).
 	ForEachChunk(ctx context.Context, fn func(Chunk) error) error
-	// Version increases with every committed mutation.
+	// Version increases with every committed mutation of documents and
+	// chunks.
 	Version(ctx context.Context) (uint64, error)
+	Conversations
 	Close() error
 }

@@ -84,9 +84,9 @@ func TestBrowserUploadAskAndOpenCitation(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("question"), "How many snapshots does the backup daemon keep?"),
 		chromedp.Click(chromedp.ID("ask-btn")),
 	))
-	poll(`document.getElementById('answer-meta').textContent.includes('Quoted')`, 20*time.Second)
-	answer := text("#answer-text")
-	require.NoError(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(".answer-text .cite"))))
+	poll(`document.querySelector('.turn:last-child .answer-meta').textContent.includes('Quoted')`, 20*time.Second)
+	answer := text(".turn:last-child .answer-text")
+	require.NoError(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(".turn:last-child .answer-text .cite"))))
 	poll(`!document.getElementById('panel').hidden && document.querySelector('#panel-body mark') !== null`, 10*time.Second)
 	mark := text("#panel-body mark")
 	panelTitle := text("#panel-title")
@@ -95,6 +95,20 @@ func TestBrowserUploadAskAndOpenCitation(t *testing.T) {
 	href := attr.Value
 	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	require.NoError(t, err)
+
+	// a follow-up stays in the conversation; the conversation can be reopened
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.SendKeys(chromedp.ID("question"), "And which port does the proxy listen on?"),
+		chromedp.Click(chromedp.ID("ask-btn")),
+	))
+	poll(`document.querySelectorAll('.turn').length === 2 && document.querySelector('.turn:last-child .answer-meta').textContent !== ''`, 20*time.Second)
+	require.Contains(t, text(".turn:last-child .answer-text"), "3128")
+	poll(`document.querySelectorAll('.convs li').length === 1`, 10*time.Second)
+	require.NoError(t, chromedp.Do(ctx, chromedp.Click(chromedp.ID("new-conv"))))
+	poll(`document.querySelectorAll('.turn').length === 0`, 5*time.Second)
+	require.NoError(t, chromedp.Do(ctx, chromedp.Click(chromedp.CSS(".convs .open-conv"))))
+	poll(`document.querySelectorAll('.turn').length === 2`, 10*time.Second)
+	require.Contains(t, text("#thread-title"), "How many snapshots")
 	require.NoError(t, chromedp.Do(ctx, chromedp.EmulateViewport(390, 844)))
 	narrow, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	require.NoError(t, err)

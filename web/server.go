@@ -84,6 +84,9 @@ func New(svc *rag.Service, cfg Config) *Server {
 	api.GET("/documents/:id/file", s.getFile)
 	api.POST("/search", s.search, s.timeout, s.limit)
 	api.POST("/ask", s.ask, s.limit)
+	api.GET("/conversations", s.listConversations, s.timeout)
+	api.GET("/conversations/:id", s.getConversation, s.timeout)
+	api.DELETE("/conversations/:id", s.deleteConversation, s.timeout)
 
 	registerUI(e)
 	return s

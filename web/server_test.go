@@ -161,9 +161,8 @@ func TestOpenAPIDescribesEveryRoute(t *testing.T) {
 			continue
 		}
 		p := r.Path
-		for _, seg := range []string{":id", ":chunk"} {
-			p = strings.Replace(p, seg, map[string]string{":id": "{id}", ":chunk": "{chunk_id}"}[seg], 1)
-		}
+		p = strings.Replace(p, ":id", "{id}", 1)
+		p = strings.Replace(p, ":chunk", "{chunk_id}", 1)
 		ops, ok := doc.Paths[p]
 		require.True(t, ok, "route %s %s missing from openapi.json", r.Method, p)
 		_, ok = ops[strings.ToLower(r.Method)]
@@ -448,4 +447,38 @@ func readEvents(t *testing.T, r io.Reader) []sseEvent {
 	}
 	require.NoError(t, sc.Err())
 	return out
+}
+
+func TestConversationsAPI(t *testing.T) {
+	e := newEnv(t, Config{})
+	ingestFixtures(t, e)
+	resp, body := e.do("POST", "/api/ask", "application/json", `{"question":"How many snapshots does the backup daemon keep?"}`)
+	require.Equal(t, 200, resp.StatusCode, string(body))
+	var first rag.Answer
+	require.NoError(t, json.Unmarshal(body, &first))
+	require.NotEmpty(t, first.ConversationID)
+
+	resp, body = e.do("POST", "/api/ask", "application/json", `{"question":"And what port does the proxy use?","conversation_id":"`+first.ConversationID+`"}`)
+	require.Equal(t, 200, resp.StatusCode, string(body))
+
+	resp, body = e.do("GET", "/api/conversations", "", "")
+	require.Equal(t, 200, resp.StatusCode)
+	var list struct{ Conversations []rag.Conversation }
+	require.NoError(t, json.Unmarshal(body, &list))
+	require.Len(t, list.Conversations, 1)
+	require.Equal(t, "How many snapshots does the backup daemon keep?", list.Conversations[0].Title)
+
+	resp, body = e.do("GET", "/api/conversations/"+first.ConversationID, "", "")
+	require.Equal(t, 200, resp.StatusCode)
+	var cv rag.Conversation
+	require.NoError(t, json.Unmarshal(body, &cv))
+	require.Len(t, cv.Turns, 2)
+	require.Contains(t, cv.Turns[1].Answer.Answer, "3128")
+
+	resp, body = e.do("POST", "/api/ask", "application/json", `{"question":"x","conversation_id":"nope"}`)
+	requireError(t, resp, body, http.StatusNotFound, "not_found")
+	resp, body = e.do("DELETE", "/api/conversations/"+first.ConversationID, "", "")
+	require.Equal(t, http.StatusNoContent, resp.StatusCode, string(body))
+	resp, body = e.do("GET", "/api/conversations/"+first.ConversationID, "", "")
+	requireError(t, resp, body, http.StatusNotFound, "not_found")
 }

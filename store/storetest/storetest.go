@@ -65,6 +65,7 @@ func Run(t *testing.T, open Opener) {
 		{"ForEachChunkCancel", testForEachChunkCancel},
 		{"Concurrency", testConcurrency},
 		{"UseAfterClose", testUseAfterClose},
+		{"Conversations", testConversations},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

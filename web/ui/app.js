@@ -169,84 +169,181 @@ function setupDrop() {
 
 /* ---------- asking ---------- */
 
-let current = { text: "", citations: new Map() };
+// conv is the conversation being shown: its id (null before the first
+// question) and the DOM of its turns.
+let conv = { id: null };
 
-function renderAnswer(text) {
-  const out = $("answer-text");
+// newTurn adds a question and an empty answer to the thread and returns the
+// turn's state: its text, its citations by number and its elements.
+function newTurn(question) {
+  const art = el("article", "turn");
+  art.append(el("p", "question", question));
+  const body = el("div", "answer");
+  const text = el("div", "answer-text");
+  const meta = el("div", "answer-meta");
+  const sources = el("ol", "sources");
+  body.append(text, meta, sources);
+  art.append(body);
+  $("thread").append(art);
+  $("welcome").hidden = true;
+  const turn = { text: "", citations: new Map(), el: { art, text, meta, sources } };
+  art.turn = turn;
+  return turn;
+}
+
+function renderAnswer(turn) {
+  const out = turn.el.text;
   out.replaceChildren();
   const re = /\[(\d+(?:\s*,\s*\d+)*)\]/g;
   let last = 0;
   let m;
-  while ((m = re.exec(text)) !== null) {
-    out.append(document.createTextNode(text.slice(last, m.index)));
-    for (const n of m[1].split(",").map((s) => parseInt(s.trim(), 10))) out.append(citeButton(n));
+  while ((m = re.exec(turn.text)) !== null) {
+    out.append(document.createTextNode(turn.text.slice(last, m.index)));
+    for (const n of m[1].split(",").map((x) => parseInt(x.trim(), 10))) out.append(citeButton(turn, n));
     last = m.index + m[0].length;
   }
-  out.append(document.createTextNode(text.slice(last)));
+  out.append(document.createTextNode(turn.text.slice(last)));
 }
 
-function citeButton(n) {
+function citeButton(turn, n) {
   const b = el("button", "cite", `[${n}]`);
   b.type = "button";
   b.dataset.n = String(n);
   b.setAttribute("aria-label", `Open source ${n}`);
-  b.onclick = () => openCitation(n, b);
+  b.onclick = () => openCitation(turn, n, b);
   return b;
 }
 
-function addSource(c) {
-  current.citations.set(c.n, c);
+function addSource(turn, c) {
+  turn.citations.set(c.n, c);
   const li = el("li");
-  li.append(citeButton(c.n), el("span", "sname", c.doc_name));
+  li.append(citeButton(turn, c.n), el("span", "sname", c.doc_name));
   const w = where(c);
   if (w) li.append(el("span", "where", w));
-  $("sources").append(li);
+  turn.el.sources.append(li);
+}
+
+const provenanceText = {
+  extractive: "Quoted from your documents",
+  generated: "Written by the model from your documents",
+  abstained: "Nothing relevant found",
+};
+
+function finishTurn(turn, answer) {
+  turn.text = answer.answer;
+  renderAnswer(turn);
+  turn.el.sources.replaceChildren();
+  for (const c of answer.citations) addSource(turn, c);
+  const kind = provenanceText[answer.provenance] || answer.provenance;
+  let meta = `${kind} · ${(answer.timing.total_ms / 1000).toFixed(2)} s`;
+  if (!answer.citations.length) meta += " · no sources cited";
+  turn.el.meta.textContent = meta;
+}
+
+function showThreadHead(title) {
+  $("thread-head").hidden = false;
+  $("thread-title").textContent = title;
 }
 
 async function ask(question) {
   const btn = $("ask-btn");
   btn.disabled = true;
-  $("welcome").hidden = true;
-  $("answer").hidden = false;
-  $("sources").replaceChildren();
-  $("answer-meta").textContent = "";
-  $("answer").querySelectorAll(".error-box").forEach((e) => e.remove());
-  const textEl = $("answer-text");
-  textEl.classList.add("loading");
-  current = { text: "", citations: new Map(), question };
-  renderAnswer("");
   closePanel();
+  const turn = newTurn(question);
+  if (!conv.id) showThreadHead(question);
+  turn.el.text.classList.add("loading");
+  turn.el.art.scrollIntoView({ block: "nearest" });
   try {
+    const body = { question };
+    if (conv.id) body.conversation_id = conv.id;
     const resp = await fetch("/api/ask", {
       method: "POST",
       headers: { "Content-Type": "application/json", Accept: "text/event-stream" },
-      body: JSON.stringify({ question }),
+      body: JSON.stringify(body),
     });
     if (!resp.ok) throw new Error(await apiError(resp));
     await readSSE(resp.body, (event, data) => {
       if (event === "token") {
-        current.text += data.text;
-        renderAnswer(current.text);
+        turn.text += data.text;
+        renderAnswer(turn);
       } else if (event === "citation") {
-        addSource(data);
+        addSource(turn, data);
       } else if (event === "done") {
-        current.text = data.answer;
-        renderAnswer(current.text);
-        const secs = (data.timing.total_ms / 1000).toFixed(2);
-        const kind = { extractive: "Quoted from your documents", generated: "Written by the model from your documents", abstained: "Nothing relevant found" }[data.provenance] || data.provenance;
-        $("answer-meta").textContent = `${kind} · ${secs} s`;
-        if (!data.citations.length) $("answer-meta").textContent += " · no sources cited";
+        finishTurn(turn, data);
+        if (data.conversation_id) conv.id = data.conversation_id;
       } else if (event === "error") {
         throw new Error(data.message);
       }
     });
+    loadConversations();
   } catch (err) {
-    const box = el("p", "error-box", "Could not answer: " + err.message);
-    $("answer").append(box);
+    turn.el.art.append(el("p", "error-box", "Could not answer: " + err.message));
   } finally {
-    textEl.classList.remove("loading");
+    turn.el.text.classList.remove("loading");
     btn.disabled = false;
+    $("question").value = "";
+    $("question").focus();
   }
+}
+
+function newConversation() {
+  conv = { id: null };
+  $("thread").replaceChildren();
+  $("thread-head").hidden = true;
+  $("welcome").hidden = false;
+  closePanel();
+  markCurrentConversation();
+  $("question").focus();
+}
+
+async function openConversation(id) {
+  try {
+    const resp = await fetch(`/api/conversations/${encodeURIComponent(id)}`);
+    if (!resp.ok) throw new Error(await apiError(resp));
+    const c = await resp.json();
+    conv = { id: c.id };
+    closePanel();
+    $("thread").replaceChildren();
+    showThreadHead(c.title);
+    for (const t of c.turns) finishTurn(newTurn(t.question), t.answer);
+    markCurrentConversation();
+  } catch (err) {
+    alert("Could not open the conversation: " + err.message);
+  }
+}
+
+async function loadConversations() {
+  try {
+    const resp = await fetch("/api/conversations");
+    if (!resp.ok) throw new Error(await apiError(resp));
+    const { conversations } = await resp.json();
+    $("conv-empty").hidden = conversations.length > 0;
+    $("convs").replaceChildren(...conversations.slice(0, 20).map((c) => {
+      const li = el("li");
+      li.dataset.id = c.id;
+      const open = el("button", "open-conv", c.title);
+      open.type = "button";
+      open.title = c.title;
+      open.onclick = () => openConversation(c.id);
+      const when = el("span", "when", new Date(c.updated).toLocaleString([], { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" }));
+      const del = el("button", "icon del");
+      del.type = "button";
+      del.setAttribute("aria-label", `Delete conversation ${c.title}`);
+      del.innerHTML = '<svg viewBox="0 0 24 24" aria-hidden="true"><path d="M4 7h16M10 11v6M14 11v6M6 7l1 12a2 2 0 0 0 2 2h6a2 2 0 0 0 2-2l1-12M9 7V4h6v3"/></svg>';
+      del.onclick = async () => {
+        await fetch(`/api/conversations/${encodeURIComponent(c.id)}`, { method: "DELETE" });
+        if (conv.id === c.id) newConversation();
+        loadConversations();
+      };
+      li.append(open, when, del);
+      return li;
+    }));
+    markCurrentConversation();
+  } catch (_) { /* the list is a convenience; asking still works */ }
+}
+
+function markCurrentConversation() {
+  document.querySelectorAll(".convs li").forEach((li) => li.classList.toggle("current", li.dataset.id === conv.id));
 }
 
 // readSSE parses a text/event-stream body and calls on(event, data) for
@@ -277,14 +374,14 @@ async function readSSE(body, on) {
 
 /* ---------- the source panel ---------- */
 
-function citedSentences(n) {
+function citedSentences(turn, n) {
   // The text each [n] marker follows: the last sentence before the marker,
   // without quotes or markers. Works for quoted extractive answers
   // ("“…” [1]") and written ones ("claim [1]. Next claim [2].").
   const out = [];
   const re = /([^\[\]]+?)((?:\s*\[\d+(?:\s*,\s*\d+)*\])+)/g;
   let m;
-  while ((m = re.exec(current.text)) !== null) {
+  while ((m = re.exec(turn.text)) !== null) {
     const nums = [...m[2].matchAll(/\d+/g)].map((x) => parseInt(x[0], 10));
     if (!nums.includes(n)) continue;
     const sentences = m[1].replace(/[“”"]/g, "").split(/(?<=[.!?])\s+/).map((x) => x.replace(/^[\s.,;:]+/, "").trim()).filter(Boolean);
@@ -327,8 +424,8 @@ function highlight(container, text, sentences) {
   return ranges.length > 0;
 }
 
-async function openCitation(n, btn) {
-  const c = current.citations.get(n);
+async function openCitation(turn, n, btn) {
+  const c = turn.citations.get(n);
   document.querySelectorAll(".cite.active").forEach((b) => b.classList.remove("active"));
   if (btn) btn.classList.add("active");
   const panel = $("panel");
@@ -358,7 +455,7 @@ async function openCitation(n, btn) {
     body.replaceChildren();
     if (v.before) body.append(el("div", "ctx", "…" + v.before.slice(-300)));
     const chunk = el("div", "chunk");
-    highlight(chunk, v.text, citedSentences(n));
+    highlight(chunk, v.text, citedSentences(turn, n));
     body.append(chunk);
     if (v.after) body.append(el("div", "ctx", v.after.slice(0, 300) + "…"));
     const mark = chunk.querySelector("mark");
@@ -387,6 +484,8 @@ function setup() {
     if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); $("ask").requestSubmit(); }
   });
   $("panel-close").onclick = closePanel;
+  $("new-conv").onclick = newConversation;
+  loadConversations();
   document.addEventListener("keydown", (e) => { if (e.key === "Escape" && !$("panel").hidden) closePanel(); });
   loadDocs();
   // Keep the list fresh while documents ingest in the background.
