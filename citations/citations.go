@@ -1,6 +1,16 @@
-// Package citations numbers the sources an answer may cite and maps the [n]
-// markers in an answer back to them. The extractive answerer uses it now;
-// the grounded prompt and support checks of generated answers build on it.
+// Package citations grounds answers in numbered sources, without a model:
+//
+//   - Assess (abstain.go) decides from the retrieved passages whether the
+//     documents hold anything relevant enough to run the model at all;
+//   - BuildPrompt (prompt.go) picks the sources that fit the context by
+//     rank, numbers and labels them, and writes the grounded instruction;
+//   - Stream (stream.go) finds [n] markers in the answer as it streams and
+//     maps them to the sources, dropping numbers that point nowhere;
+//   - CheckSupport (support.go) flags answer sentences their cited sources
+//     do not back.
+//
+// Markers and Cited (below) serve the extractive answerer, which writes its
+// own markers.
 package citations
 
 import (
