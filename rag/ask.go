@@ -93,7 +93,12 @@ func (s *Service) Ask(ctx context.Context, req AskRequest, emit func(Event) erro
 		return nil, err
 	}
 	sources := sourcesOf(hits)
-	text := extractiveAnswer(req.Question, sources)
+	text := ""
+	// Abstain when no retrieved document holds the question's specific
+	// words: quoting the nearest sentence would look like an answer.
+	if citations.Assess(query, sources).Relevant {
+		text = extractiveAnswer(req.Question, sources)
+	}
 	ans := &Answer{ConversationID: conv.ID, Provenance: ProvenanceExtractive, Citations: []Citation{}}
 	if text == "" {
 		text = NoAnswer

@@ -67,89 +67,63 @@ q40avx2_sum:
 	VZEROUPPER
 	RET
 
-// func q4_0DotAVX512(w, a *byte, nb int) float32
+// func q4_0DotVNNI(w, a *byte, nb int) float32
 //
-// Two blocks per 512-bit step (lanes 0-7 block 2i, lanes 8-15 block 2i+1,
-// accumulated apart: float order differs from the portable one). The 16
-// nibble bytes of each block are broadcast to both 128-bit halves of its
-// 256-bit half; K2 selects the upper 128 bits of each for a shift by 4.
+// AVX-512 VNNI on 256-bit registers (AVX512VL): VPDPBUSD replaces the
+// VPMADDUBSW + VPMADDWD pair. Two blocks per iteration, in block order into
+// one accumulator: bit-exact.
 //
-// Registers: SI, DI, CX (pairs); Z8 accumulator, Y9 last odd block's
-// accumulator; Z14 bytes 0x0f, Z13 bytes 0x08, Z31 zero, K2 word mask
-// 0xff00ff00; Z0-Z6 scratch.
-TEXT ·q4_0DotAVX512(SB), NOSPLIT, $0-28
+// Registers: SI weights, DI activations, CX block pairs left, DX blocks;
+// Y8 accumulator; Y14 bytes 0x0f, Y13 bytes 0x08; Y0-Y5 scratch.
+#define Q40_VNNI_BLOCK(wo, ao) \
+	VMOVDQU wo+2(SI), X0; \
+	VPSRLW $4, X0, X1; \
+	VINSERTI128 $1, X1, Y0, Y0; \
+	VPAND Y14, Y0, Y0; \
+	VPSUBB Y13, Y0, Y0; \
+	VMOVDQU ao+2(DI), Y1; \
+	VPABSB Y0, Y2; \
+	VPSIGNB Y0, Y1, Y1; \
+	VPXOR Y3, Y3, Y3; \
+	VPDPBUSD Y1, Y2, Y3; \
+	VCVTDQ2PS Y3, Y3; \
+	VPBROADCASTW wo(SI), X4; \
+	VPBROADCASTW ao(DI), X5; \
+	VCVTPH2PS X4, Y4; \
+	VCVTPH2PS X5, Y5; \
+	VMULPS Y5, Y4, Y4; \
+	VFMADD231PS Y3, Y4, Y8
+
+TEXT ·q4_0DotVNNI(SB), NOSPLIT, $0-28
 	MOVQ w+0(FP), SI
 	MOVQ a+8(FP), DI
-	MOVQ nb+16(FP), CX
-	VPXORD Z8, Z8, Z8
-	VXORPS Y9, Y9, Y9
-	VPXORD Z31, Z31, Z31
+	MOVQ nb+16(FP), DX
+	VXORPS Y8, Y8, Y8
 	MOVL $0x0f0f0f0f, AX
-	VPBROADCASTD AX, Z14
+	VMOVD AX, X14
+	VPBROADCASTD X14, Y14
 	MOVL $0x08080808, AX
-	VPBROADCASTD AX, Z13
-	MOVL $0xff00ff00, AX
-	KMOVD AX, K2
-	MOVQ CX, DX
+	VMOVD AX, X13
+	VPBROADCASTD X13, Y13
+	MOVQ DX, CX
 	SHRQ $1, CX
-	JEQ q40avx512_tail
+	JEQ q40vnni_tail
 
-q40avx512_loop:
-	VBROADCASTI128 2(SI), Y0
-	VBROADCASTI128 20(SI), Y1
-	VINSERTI64X4 $1, Y1, Z0, Z0       // nibbles: b0 b0 b1 b1 (128-bit each)
-	VPSRLW $4, Z0, K2, Z0             // high nibbles down in the 2nd copy
-	VPANDD Z14, Z0, Z0
-	VPSUBB Z13, Z0, Z0                // x = q-8, elements in order
-	VMOVDQU 2(DI), Y1
-	VINSERTI64X4 $1, 36(DI), Z1, Z1   // y of both blocks
-	VPABSB Z0, Z2                     // |x|
-	VPMOVB2M Z0, K1                   // x < 0
-	VPSUBB Z1, Z31, K1, Z1            // y with the sign of x
-	VPXORD Z3, Z3, Z3
-	VPDPBUSD Z1, Z2, Z3               // 16 int32 lanes
-	VCVTDQ2PS Z3, Z3
-	VPBROADCASTW (SI), X4
-	VPBROADCASTW 18(SI), X5
-	VINSERTI128 $1, X5, Y4, Y4        // d_w of both blocks
-	VPBROADCASTW (DI), X5
-	VPBROADCASTW 34(DI), X6
-	VINSERTI128 $1, X6, Y5, Y5        // d_a of both blocks
-	VCVTPH2PS Y4, Z4
-	VCVTPH2PS Y5, Z5
-	VMULPS Z5, Z4, Z4
-	VFMADD231PS Z3, Z4, Z8
+q40vnni_loop:
+	Q40_VNNI_BLOCK(0, 0)
+	Q40_VNNI_BLOCK(18, 34)
 	ADDQ $36, SI
 	ADDQ $68, DI
 	DECQ CX
-	JNZ q40avx512_loop
+	JNZ q40vnni_loop
 
-q40avx512_tail:
+q40vnni_tail:
 	TESTQ $1, DX
-	JEQ q40avx512_sum
-	VMOVDQU 2(SI), X0                 // the last block, 256-bit
-	VPSRLW $4, X0, X1
-	VINSERTI128 $1, X1, Y0, Y0
-	VPAND Y14, Y0, Y0
-	VPSUBB Y13, Y0, Y0
-	VMOVDQU 2(DI), Y1
-	VPABSB Y0, Y2
-	VPSIGNB Y0, Y1, Y1
-	VPXOR Y3, Y3, Y3
-	VPDPBUSD Y1, Y2, Y3
-	VCVTDQ2PS Y3, Y3
-	VPBROADCASTW (SI), X4
-	VPBROADCASTW (DI), X5
-	VCVTPH2PS X4, Y4
-	VCVTPH2PS X5, Y5
-	VMULPS Y5, Y4, Y4
-	VFMADD231PS Y3, Y4, Y9
+	JEQ q40vnni_sum
+	Q40_VNNI_BLOCK(0, 0)
 
-q40avx512_sum:
-	VEXTRACTF64X4 $1, Z8, Y0
-	VADDPS Y0, Y8, Y8
-	VADDPS Y9, Y8, Y8
-	VEXTRACTF128 $1, Y8, X0
+q40vnni_sum:
+	VEXTRACTF128 $1, Y8, X0    // hsum_float_8
 	VADDPS X8, X0, X0
 	VMOVHLPS X0, X0, X1
 	VADDPS X1, X0, X0

@@ -21,28 +21,50 @@
 // 32*(bsum[2k]*sc[2k] + bsum[2k+1]*sc[2k+1]) in lane k,
 // acc = fma(d_a*d, float(lane), acc), hsum_float_8: bit-exact.
 
-// Q6K_RUN does one 32-element run: q built in Y3 from the low-bit register
-// lo (shifted right by 4 when hishift is 4), the qh bits selected by mask
-// mk and moved to bits 4-5, against activations at yo(DI), scales from the
-// shuffle at mo.
-#define Q6K_RUN(lo, hishift, mk, qhop, qhshift, yo, mo) \
-	VPSRLW $hishift, lo, Y3; \
-	VPAND Y14, Y3, Y3; \
-	VPAND mk, Y2, Y4; \
-	qhop $qhshift, Y4, Y4; \
+// Q6K_HALF does 128 elements: the low bits of runs 0 and 2 in Y0 (low and
+// high nibbles), of runs 1 and 3 in Y1, the top bits of all four in Y2
+// (bits 0-1, 2-3, 4-5, 6-7). Each run's q is built in Y3 with its top bits
+// moved to bits 4-5 (Y4) and then dotted by Q6K_DOT.
+#define Q6K_HALF(yo, sc) \
+	VPAND Y14, Y0, Y3; \
+	VPAND Y11, Y2, Y4; \
+	VPSLLW $4, Y4, Y4; \
 	VPOR Y4, Y3, Y3; \
+	Q6K_DOT(yo, sc, 0); \
+	VPAND Y14, Y1, Y3; \
+	VPAND Y12, Y2, Y4; \
+	VPSLLW $2, Y4, Y4; \
+	VPOR Y4, Y3, Y3; \
+	Q6K_DOT(yo+32, sc, 32); \
+	VPSRLW $4, Y0, Y3; \
+	VPAND Y14, Y3, Y3; \
+	VPAND Y13, Y2, Y4; \
+	VPOR Y4, Y3, Y3; \
+	Q6K_DOT(yo+64, sc, 64); \
+	VPSRLW $4, Y1, Y3; \
+	VPAND Y14, Y3, Y3; \
+	VPAND Y15, Y2, Y4; \
+	VPSRLW $2, Y4, Y4; \
+	VPOR Y4, Y3, Y3; \
+	Q6K_DOT(yo+96, sc, 96)
+
+// Q6K_DOT multiplies the 32 q in Y3 with the activations at yo(DI), scales
+// them by the two int16 scales the shuffle at mo picks from sc (scales 0-7
+// or 8-15 held in both 128-bit halves; the run's first scale into the low
+// half, its second into the high), and adds the 8 lanes to Y9.
+#define Q6K_DOT(yo, sc, mo) \
 	VPMADDUBSW yo(DI), Y3, Y3; \
-	VPSHUFB q6ScaleShuf<>+mo(SB), X5, X6; \
-	VPMOVSXBW X6, Y6; \
+	VPSHUFB q6ScaleShuf<>+mo(SB), sc, Y6; \
 	VPMADDWD Y6, Y3, Y3; \
 	VPADDD Y3, Y9, Y9
 
 // func q6KDotAVX2(w, a *byte, nb int) float32
 //
 // Registers: SI weights, DI activations, CX super-blocks left; Y8 acc; Y9
-// the block's int32 lanes; X5 the 16 int8 scales; Y7 the bsums term;
-// Y0, Y1 low bits, Y2 high bits of the current half; constants Y14 0x0f,
-// Y11 0x03, Y12 0x0c, Y13 0x30, Y15 0xc0 (bytes); Y3, Y4, Y6, Y10 scratch.
+// the block's int32 lanes; Y5 and Y10 int16 scales 0-7 and 8-15, each in
+// both 128-bit halves; Y7 the bsums term; Y0, Y1 low bits, Y2 high bits of
+// the current half; constants Y14 0x0f, Y11 0x03, Y12 0x0c, Y13 0x30, Y15
+// 0xc0 (bytes); Y3, Y4, Y6 scratch.
 TEXT ·q6KDotAVX2(SB), NOSPLIT, $0-28
 	MOVQ w+0(FP), SI
 	MOVQ a+8(FP), DI
@@ -67,8 +89,9 @@ TEXT ·q6KDotAVX2(SB), NOSPLIT, $0-28
 	JEQ q6kavx2_sum
 
 q6kavx2_loop:
-	VMOVDQU 192(SI), X5          // scales
-	VPMOVSXBW X5, Y7
+	VPMOVSXBW 192(SI), Y7        // the 16 scales as int16
+	VPERMQ $0x44, Y7, Y5         // scales 0-7 twice
+	VPERMQ $0xee, Y7, Y10        // scales 8-15 twice
 	VPMADDWD 260(DI), Y7, Y7     // bsum[2k]*sc[2k] + bsum[2k+1]*sc[2k+1]
 	VPSLLD $5, Y7, Y7            // times 32
 	VPXOR Y9, Y9, Y9
@@ -77,26 +100,20 @@ q6kavx2_loop:
 	VMOVDQU 0(SI), Y0
 	VMOVDQU 32(SI), Y1
 	VMOVDQU 128(SI), Y2
-	Q6K_RUN(Y0, 0, Y11, VPSLLW, 4, 4, 0)
-	Q6K_RUN(Y1, 0, Y12, VPSLLW, 2, 36, 16)
-	Q6K_RUN(Y0, 4, Y13, VPSRLW, 0, 68, 32)
-	Q6K_RUN(Y1, 4, Y15, VPSRLW, 2, 100, 48)
+	Q6K_HALF(4, Y5)
 
 	// half 1: elements 128-255
 	VMOVDQU 64(SI), Y0
 	VMOVDQU 96(SI), Y1
 	VMOVDQU 160(SI), Y2
-	Q6K_RUN(Y0, 0, Y11, VPSLLW, 4, 132, 64)
-	Q6K_RUN(Y1, 0, Y12, VPSLLW, 2, 164, 80)
-	Q6K_RUN(Y0, 4, Y13, VPSRLW, 0, 196, 96)
-	Q6K_RUN(Y1, 4, Y15, VPSRLW, 2, 228, 112)
+	Q6K_HALF(132, Y10)
 
 	VPSUBD Y7, Y9, Y9
 	VCVTDQ2PS Y9, Y9
-	VBROADCASTSS (DI), Y10       // d_a
+	VBROADCASTSS (DI), Y3        // d_a
 	VPBROADCASTW 208(SI), X4
 	VCVTPH2PS X4, Y4
-	VMULPS Y10, Y4, Y4           // d = d_a*d_w
+	VMULPS Y3, Y4, Y4            // d = d_a*d_w
 	VFMADD231PS Y9, Y4, Y8
 	ADDQ $210, SI
 	ADDQ $292, DI
@@ -114,22 +131,23 @@ q6kavx2_sum:
 	VZEROUPPER
 	RET
 
-// q6ScaleShuf: for runs i = 0..7, 16 bytes picking scale 2i into bytes 0-7
-// and scale 2i+1 into bytes 8-15 (get_scale_shuffle).
-DATA q6ScaleShuf<>+0(SB)/8, $0x0000000000000000
-DATA q6ScaleShuf<>+8(SB)/8, $0x0101010101010101
-DATA q6ScaleShuf<>+16(SB)/8, $0x0202020202020202
-DATA q6ScaleShuf<>+24(SB)/8, $0x0303030303030303
-DATA q6ScaleShuf<>+32(SB)/8, $0x0404040404040404
-DATA q6ScaleShuf<>+40(SB)/8, $0x0505050505050505
-DATA q6ScaleShuf<>+48(SB)/8, $0x0606060606060606
-DATA q6ScaleShuf<>+56(SB)/8, $0x0707070707070707
-DATA q6ScaleShuf<>+64(SB)/8, $0x0808080808080808
-DATA q6ScaleShuf<>+72(SB)/8, $0x0909090909090909
-DATA q6ScaleShuf<>+80(SB)/8, $0x0a0a0a0a0a0a0a0a
-DATA q6ScaleShuf<>+88(SB)/8, $0x0b0b0b0b0b0b0b0b
-DATA q6ScaleShuf<>+96(SB)/8, $0x0c0c0c0c0c0c0c0c
-DATA q6ScaleShuf<>+104(SB)/8, $0x0d0d0d0d0d0d0d0d
-DATA q6ScaleShuf<>+112(SB)/8, $0x0e0e0e0e0e0e0e0e
-DATA q6ScaleShuf<>+120(SB)/8, $0x0f0f0f0f0f0f0f0f
+// q6ScaleShuf: for runs i = 0..3 of a 128-element half, 32 bytes that
+// put int16 scale 2i into every word of the low 128 bits and scale 2i+1
+// into the high 128 bits (from scales held twice, as Y5 and Y10 are).
+DATA q6ScaleShuf<>+0(SB)/8, $0x0100010001000100
+DATA q6ScaleShuf<>+8(SB)/8, $0x0100010001000100
+DATA q6ScaleShuf<>+16(SB)/8, $0x0302030203020302
+DATA q6ScaleShuf<>+24(SB)/8, $0x0302030203020302
+DATA q6ScaleShuf<>+32(SB)/8, $0x0504050405040504
+DATA q6ScaleShuf<>+40(SB)/8, $0x0504050405040504
+DATA q6ScaleShuf<>+48(SB)/8, $0x0706070607060706
+DATA q6ScaleShuf<>+56(SB)/8, $0x0706070607060706
+DATA q6ScaleShuf<>+64(SB)/8, $0x0908090809080908
+DATA q6ScaleShuf<>+72(SB)/8, $0x0908090809080908
+DATA q6ScaleShuf<>+80(SB)/8, $0x0b0a0b0a0b0a0b0a
+DATA q6ScaleShuf<>+88(SB)/8, $0x0b0a0b0a0b0a0b0a
+DATA q6ScaleShuf<>+96(SB)/8, $0x0d0c0d0c0d0c0d0c
+DATA q6ScaleShuf<>+104(SB)/8, $0x0d0c0d0c0d0c0d0c
+DATA q6ScaleShuf<>+112(SB)/8, $0x0f0e0f0e0f0e0f0e
+DATA q6ScaleShuf<>+120(SB)/8, $0x0f0e0f0e0f0e0f0e
 GLOBL q6ScaleShuf<>(SB), RODATA|NOPTR, $128

@@ -11,13 +11,11 @@ import (
 )
 
 // SIMD dot products in Go assembly, picked at start from the CPU's
-// features. Every kernel computes what the portable function of its type
-// computes, integer sums bit for bit, and all but the AVX-512 Q4_0/Q8_0
-// kernels also keep the portable float order (8 lanes, one FMA per block,
-// hsum_float_8), so they return the very same float32. The AVX-512 Q4_0 and
-// Q8_0 kernels take two blocks per 512-bit step into two accumulators to
-// break the FMA dependency chain; their sums differ from the portable ones
-// by float rounding only (see simd_test.go for the bound).
+// features. Every kernel computes exactly what the portable function of its
+// type computes: the same integer sums and the same float operations in the
+// same order (ggml's x86 lane structure: 8 int32 lanes per block, one FMA
+// per block, hsum_float_8; 4x16 lanes for F16), so they return the very
+// same float32, which is also llama.cpp's.
 //
 // Build with -tags noasm to leave only the portable code.
 
@@ -73,75 +71,106 @@ func setSIMDLevel(level string) (restore func()) {
 // fastDot returns the fastest kernel for weight type t on this CPU, or
 // nil when only the portable code exists. The kernel takes the same
 // arguments as VecDot (lengths already checked by the caller; a short
-// slice panics rather than read past it).
+// slice panics rather than read past it). Look it up once per matrix, not
+// per row: it is a switch, but the caller's row loop is hotter.
 func fastDot(t ggml.Type) func(w, a []byte, n int) float32 {
-	switch simdLevel {
-	case levelAVX2:
-		return avx2Kernels[t]
-	case levelAVX512VNNI:
-		if k := avx512Kernels[t]; k != nil {
-			return k
+	if simdLevel == levelNone {
+		return nil
+	}
+	vnni := simdLevel == levelAVX512VNNI
+	switch t {
+	case ggml.Q8_0:
+		if vnni {
+			return dotQ8_0VNNI
 		}
-		return avx2Kernels[t]
+		return dotQ8_0AVX2
+	case ggml.Q4_0:
+		if vnni {
+			return dotQ4_0VNNI
+		}
+		return dotQ4_0AVX2
+	// The K-quants and F16 have one kernel for both levels. On this Zen 4
+	// (AVX-512 executed on 256-bit units) 512-bit versions measured slower:
+	// Q4_K 12% (bit-exact, integer lanes folded before the float work),
+	// F16 1.6x; VNNI does not help the K-quants, whose per-sub-block scale
+	// multiply VPDPBUSD cannot fuse.
+	case ggml.Q4_K:
+		return dotQ4KAVX2
+	case ggml.Q5_K:
+		return dotQ5KAVX2
+	case ggml.Q6_K:
+		return dotQ6KAVX2
+	case ggml.F16:
+		return dotF16AVX2
 	}
 	return nil
 }
 
-var avx2Kernels = map[ggml.Type]func(w, a []byte, n int) float32{
-	ggml.Q8_0: func(w, a []byte, n int) float32 {
-		nb := blocks32(w, a, n, q8_0Size)
-		if nb == 0 {
-			return 0
-		}
+func dotQ8_0AVX2(w, a []byte, n int) float32 {
+	if nb := blocks32(w, a, n, q8_0Size); nb > 0 {
 		return q8_0DotAVX2(&w[0], &a[0], nb)
-	},
-	ggml.Q4_0: func(w, a []byte, n int) float32 {
-		nb := blocks32(w, a, n, q4_0Size)
-		if nb == 0 {
-			return 0
-		}
-		return q4_0DotAVX2(&w[0], &a[0], nb)
-	},
-	ggml.Q4_K: func(w, a []byte, n int) float32 {
-		nb := blocksK(w, a, n, q4KSize)
-		if nb == 0 {
-			return 0
-		}
-		return q4KDotAVX2(&w[0], &a[0], nb)
-	},
-	ggml.Q5_K: func(w, a []byte, n int) float32 {
-		nb := blocksK(w, a, n, q5KSize)
-		if nb == 0 {
-			return 0
-		}
-		return q5KDotAVX2(&w[0], &a[0], nb)
-	},
-	ggml.Q6_K: func(w, a []byte, n int) float32 {
-		nb := blocksK(w, a, n, q6KSize)
-		if nb == 0 {
-			return 0
-		}
-		return q6KDotAVX2(&w[0], &a[0], nb)
-	},
-	ggml.F16: func(w, a []byte, n int) float32 { return f16Dot(w, a, n, f16DotAVX2) },
+	}
+	return 0
 }
 
-var avx512Kernels = map[ggml.Type]func(w, a []byte, n int) float32{
-	ggml.Q8_0: func(w, a []byte, n int) float32 {
-		nb := blocks32(w, a, n, q8_0Size)
-		if nb == 0 {
-			return 0
-		}
-		return q8_0DotAVX512(&w[0], &a[0], nb)
-	},
-	ggml.Q4_0: func(w, a []byte, n int) float32 {
-		nb := blocks32(w, a, n, q4_0Size)
-		if nb == 0 {
-			return 0
-		}
-		return q4_0DotAVX512(&w[0], &a[0], nb)
-	},
-	ggml.F16: func(w, a []byte, n int) float32 { return f16Dot(w, a, n, f16DotAVX512) },
+func dotQ8_0VNNI(w, a []byte, n int) float32 {
+	if nb := blocks32(w, a, n, q8_0Size); nb > 0 {
+		return q8_0DotVNNI(&w[0], &a[0], nb)
+	}
+	return 0
+}
+
+func dotQ4_0AVX2(w, a []byte, n int) float32 {
+	if nb := blocks32(w, a, n, q4_0Size); nb > 0 {
+		return q4_0DotAVX2(&w[0], &a[0], nb)
+	}
+	return 0
+}
+
+func dotQ4_0VNNI(w, a []byte, n int) float32 {
+	if nb := blocks32(w, a, n, q4_0Size); nb > 0 {
+		return q4_0DotVNNI(&w[0], &a[0], nb)
+	}
+	return 0
+}
+
+func dotQ4KAVX2(w, a []byte, n int) float32 {
+	if nb := blocksK(w, a, n, q4KSize); nb > 0 {
+		return q4KDotAVX2(&w[0], &a[0], nb)
+	}
+	return 0
+}
+
+func dotQ5KAVX2(w, a []byte, n int) float32 {
+	if nb := blocksK(w, a, n, q5KSize); nb > 0 {
+		return q5KDotAVX2(&w[0], &a[0], nb)
+	}
+	return 0
+}
+
+func dotQ6KAVX2(w, a []byte, n int) float32 {
+	if nb := blocksK(w, a, n, q6KSize); nb > 0 {
+		return q6KDotAVX2(&w[0], &a[0], nb)
+	}
+	return 0
+}
+
+// dotF16AVX2 runs the kernel over the first n&^63 elements (it returns the
+// folded 4x16-lane sum, as the portable dotF16 before its tail) and adds the
+// tail in double, as dotF16 does.
+func dotF16AVX2(w, a []byte, n int) float32 {
+	if n < 0 || len(w) < 2*n || len(a) < 2*n {
+		panic(fmt.Sprintf("quant: SIMD F16 dot of n=%d needs %d bytes each, got %d and %d", n, 2*n, len(w), len(a)))
+	}
+	np := n &^ (avx512Step - 1)
+	var sum float64
+	if np > 0 {
+		sum = float64(f16DotAVX2(&w[0], &a[0], np))
+	}
+	for i := np; i < n; i++ {
+		sum += float64(float32(FP16ToFP32(le16(w[2*i:])) * FP16ToFP32(le16(a[2*i:]))))
+	}
+	return float32(sum)
 }
 
 // blocks32 returns the number of 32-element blocks of a row of n elements
@@ -164,38 +193,20 @@ func blocksK(w, a []byte, n, wsize int) int {
 	return nb
 }
 
-// f16Dot runs an F16 kernel over the first n&^63 elements (it returns the
-// folded 4x16-lane sum, as the portable dotF16 before its tail) and adds the
-// tail in double, as dotF16 does.
-func f16Dot(w, a []byte, n int, kernel func(w, a *byte, n int) float32) float32 {
-	if n < 0 || len(w) < 2*n || len(a) < 2*n {
-		panic(fmt.Sprintf("quant: SIMD F16 dot of n=%d needs %d bytes each, got %d and %d", n, 2*n, len(w), len(a)))
-	}
-	np := n &^ (avx512Step - 1)
-	var sum float64
-	if np > 0 {
-		sum = float64(kernel(&w[0], &a[0], np))
-	}
-	for i := np; i < n; i++ {
-		sum += float64(float32(FP16ToFP32(le16(w[2*i:])) * FP16ToFP32(le16(a[2*i:]))))
-	}
-	return float32(sum)
-}
-
 // Assembly kernels. nb counts blocks (32 elements for Q4_0/Q8_0, 256 for
-// the K-quants); the F16 kernels take n, a positive multiple of 64.
+// the K-quants); the F16 kernel takes n, a positive multiple of 64.
 
 //go:noescape
 func q8_0DotAVX2(w, a *byte, nb int) float32
 
 //go:noescape
-func q8_0DotAVX512(w, a *byte, nb int) float32
+func q8_0DotVNNI(w, a *byte, nb int) float32
 
 //go:noescape
 func q4_0DotAVX2(w, a *byte, nb int) float32
 
 //go:noescape
-func q4_0DotAVX512(w, a *byte, nb int) float32
+func q4_0DotVNNI(w, a *byte, nb int) float32
 
 //go:noescape
 func q4KDotAVX2(w, a *byte, nb int) float32
@@ -208,6 +219,3 @@ func q6KDotAVX2(w, a *byte, nb int) float32
 
 //go:noescape
 func f16DotAVX2(w, a *byte, n int) float32
-
-//go:noescape
-func f16DotAVX512(w, a *byte, n int) float32
