@@ -35,9 +35,11 @@ type Citation struct {
 	Snippet string  `json:"snippet"`
 }
 
-// Timing of an answer.
+// Timing of an answer. TTFT and tokens/s are set for generated answers.
 type Timing struct {
-	TotalMS int64 `json:"total_ms"`
+	TTFTMS     int64   `json:"ttft_ms,omitempty"`
+	TokensPerS float64 `json:"tokens_per_s,omitempty"`
+	TotalMS    int64   `json:"total_ms"`
 }
 
 // Provenance says where an answer's text came from.
@@ -54,6 +56,12 @@ type Answer struct {
 	Citations      []Citation `json:"citations"`
 	Provenance     string     `json:"provenance"`
 	Timing         Timing     `json:"timing"`
+	// Generated answers also say what was in the prompt, which sentences
+	// their sources do not support, and which [n] pointed nowhere.
+	Sources          []Citation              `json:"sources,omitempty"`
+	Unsupported      []citations.Unsupported `json:"unsupported,omitempty"`
+	DroppedCitations []int                   `json:"dropped_citations,omitempty"`
+	Model            string                  `json:"model,omitempty"`
 }
 
 // Event is one step of a streamed answer.
@@ -93,31 +101,25 @@ func (s *Service) Ask(ctx context.Context, req AskRequest, emit func(Event) erro
 		return nil, err
 	}
 	sources := sourcesOf(hits)
-	text := ""
-	// Abstain when no retrieved document holds the question's specific
-	// words: quoting the nearest sentence would look like an answer.
-	if citations.Assess(query, sources).Relevant {
-		text = extractiveAnswer(req.Question, sources)
-	}
-	ans := &Answer{ConversationID: conv.ID, Provenance: ProvenanceExtractive, Citations: []Citation{}}
-	if text == "" {
-		text = NoAnswer
-		ans.Provenance = ProvenanceAbstained
-	}
-	ans.Answer = text
-	cited, _ := citations.Cited(text, sources)
-	for _, piece := range streamPieces(text) {
-		if err := emit(Event{Type: "token", Text: piece}); err != nil {
-			return nil, err
+	var ans *Answer
+	switch {
+	case !citations.Assess(query, sources).Relevant:
+		// Nothing relevant enough: say so, and never run the model.
+		ans, err = s.answerText(NoAnswer, ProvenanceAbstained, nil, nil, emit)
+	case s.cfg.Generator != nil:
+		ans, err = s.generate(ctx, req, conv, hits, sources, emit)
+	default:
+		text := extractiveAnswer(req.Question, sources)
+		prov := ProvenanceExtractive
+		if text == "" {
+			text, prov = NoAnswer, ProvenanceAbstained
 		}
+		ans, err = s.answerText(text, prov, sources, hits, emit)
 	}
-	for _, src := range cited {
-		c := citationOf(src, hits)
-		ans.Citations = append(ans.Citations, c)
-		if err := emit(Event{Type: "citation", Citation: &c}); err != nil {
-			return nil, err
-		}
+	if err != nil {
+		return nil, err
 	}
+	ans.ConversationID = conv.ID
 	ans.Timing.TotalMS = time.Since(start).Milliseconds()
 	if err := s.recordTurn(ctx, conv.ID, req.Question, ans); err != nil {
 		return nil, fmt.Errorf("save the conversation: %w", err)
@@ -126,6 +128,35 @@ func (s *Service) Ask(ctx context.Context, req AskRequest, emit func(Event) erro
 		return nil, err
 	}
 	return ans, nil
+}
+
+// answerText streams a finished text (extractive or abstained) and its
+// cited sources.
+func (s *Service) answerText(text, provenance string, sources []citations.Source, hits []retrieval.Hit, emit func(Event) error) (*Answer, error) {
+	ans := &Answer{Answer: text, Provenance: provenance, Citations: []Citation{}}
+	for _, piece := range streamPieces(text) {
+		if err := emit(Event{Type: "token", Text: piece}); err != nil {
+			return nil, err
+		}
+	}
+	cited, _ := citations.Cited(text, sources)
+	byChunk := hitsByChunk(hits)
+	for _, src := range cited {
+		c := citationOf(src, byChunk)
+		ans.Citations = append(ans.Citations, c)
+		if err := emit(Event{Type: "citation", Citation: &c}); err != nil {
+			return nil, err
+		}
+	}
+	return ans, nil
+}
+
+func hitsByChunk(hits []retrieval.Hit) map[string]retrieval.Hit {
+	m := make(map[string]retrieval.Hit, len(hits))
+	for _, h := range hits {
+		m[h.Chunk.ID] = h
+	}
+	return m
 }
 
 func sourcesOf(hits []retrieval.Hit) []citations.Source {
@@ -140,8 +171,10 @@ func sourcesOf(hits []retrieval.Hit) []citations.Source {
 	return out
 }
 
-func citationOf(src citations.Source, hits []retrieval.Hit) Citation {
-	h := hits[src.N-1]
+// citationOf maps a numbered source to its chunk by chunk id (a prompt
+// renumbers sources, so the number is not a rank).
+func citationOf(src citations.Source, byChunk map[string]retrieval.Hit) Citation {
+	h := byChunk[src.ChunkID]
 	c := Citation{N: src.N, DocID: src.DocID, DocName: src.DocName, Path: src.Path, ChunkID: src.ChunkID}
 	c.Page, c.PageEnd, c.Section = locate(h.Chunk)
 	c.Snippet = snippet(h.Chunk.Text, 300)

@@ -13,6 +13,7 @@ import (
 	"sync"
 
 	"github.com/quirehq/quire/ingest"
+	"github.com/quirehq/quire/llm/sample"
 	"github.com/quirehq/quire/retrieval"
 	"github.com/quirehq/quire/store"
 	"github.com/quirehq/quire/store/embedded"
@@ -29,6 +30,12 @@ type Config struct {
 	// TokenCount counts tokens for chunking; nil uses ingest.ApproxTokens.
 	// A configured model's tokenizer goes here.
 	TokenCount func(string) int
+	// Generator writes answers; nil means extractive answers (no model).
+	Generator Generator
+	// AnswerReserve is the room kept for an answer in the context, default 512.
+	AnswerReserve int
+	// Sample is how generated answers are sampled; the zero value is greedy.
+	Sample sample.Params
 	// Addr is recorded in the data folder's lock so that a second process
 	// can be told where the owner serves.
 	Addr   string
