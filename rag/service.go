@@ -186,6 +186,12 @@ func (s *Service) Reindex(ctx context.Context) error {
 	return s.rebuild(ctx)
 }
 
+// Generator is the configured model, or nil for extractive answers.
+func (s *Service) Generator() Generator { return s.cfg.Generator }
+
+// Embedder is the embedder the indexes use.
+func (s *Service) Embedder() retrieval.Embedder { return s.emb }
+
 // Catalog exposes the catalog to callers that need records directly.
 func (s *Service) Catalog() store.Catalog { return s.cat }
 

@@ -36,7 +36,7 @@ func toAPIError(err error) *APIError {
 		return apiError(http.StatusNotFound, "not_found", err.Error())
 	case errors.Is(err, rag.ErrEmptyQuery), errors.Is(err, rag.ErrEmptyQuestion):
 		return apiError(http.StatusUnprocessableEntity, "invalid_field", err.Error())
-	case errors.Is(err, rag.ErrQueueFull):
+	case errors.Is(err, rag.ErrQueueFull), errors.Is(err, rag.ErrBusy):
 		return apiError(http.StatusTooManyRequests, "busy", err.Error())
 	case errors.Is(err, context.DeadlineExceeded):
 		return apiError(http.StatusServiceUnavailable, "timeout", "the request took too long")
@@ -65,6 +65,9 @@ func (s *Server) handleError(err error, c echo.Context) {
 		return
 	}
 	ae := toAPIError(err)
+	if ae.Status == http.StatusTooManyRequests && c.Response().Header().Get("Retry-After") == "" {
+		c.Response().Header().Set("Retry-After", "5")
+	}
 	if ae.Status >= 500 {
 		s.cfg.Logger.Error("request failed", "path", c.Request().URL.Path, "err", err)
 	}

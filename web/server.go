@@ -75,6 +75,7 @@ func New(svc *rag.Service, cfg Config) *Server {
 
 	api := e.Group("/api")
 	api.GET("/openapi.json", serveOpenAPI)
+	api.GET("/info", s.info)
 	api.POST("/documents", s.uploadDocuments)
 	api.GET("/documents", s.listDocuments, s.timeout)
 	api.GET("/documents/:id", s.getDocument, s.timeout)
@@ -87,6 +88,12 @@ func New(svc *rag.Service, cfg Config) *Server {
 	api.GET("/conversations", s.listConversations, s.timeout)
 	api.GET("/conversations/:id", s.getConversation, s.timeout)
 	api.DELETE("/conversations/:id", s.deleteConversation, s.timeout)
+
+	v1 := e.Group("/v1")
+	v1.GET("/models", s.openaiModels)
+	v1.POST("/chat/completions", s.openaiChat, s.limit)
+	v1.POST("/completions", s.openaiCompletions, s.limit)
+	v1.POST("/embeddings", s.openaiEmbeddings, s.timeout, s.limit)
 
 	registerUI(e)
 	return s
@@ -130,6 +137,17 @@ func (s *Server) ListenAndServe(ctx context.Context, addr string, ready func(add
 }
 
 const shutdownGrace = 20 * time.Second
+
+// info tells the UI and clients what answers look like here.
+func (s *Server) info(c echo.Context) error {
+	out := map[string]any{"model": nil, "embedder": s.svc.Embedder().ID(), "answers": rag.ProvenanceExtractive}
+	if g := s.svc.Generator(); g != nil {
+		out["model"] = g.Name()
+		out["context"] = g.ContextSize()
+		out["answers"] = rag.ProvenanceGenerated
+	}
+	return c.JSON(http.StatusOK, out)
+}
 
 func (s *Server) ready(c echo.Context) error {
 	if _, err := s.svc.Documents(c.Request().Context(), ""); err != nil {

@@ -42,7 +42,7 @@ func cmdDocs(args []string) int {
 	ctx := context.Background()
 	switch sub {
 	case "list", "ls":
-		svc, err := sf.open(ctx, stderrLogger())
+		svc, err := sf.openWith(ctx, stderrLogger(), "", false)
 		if err != nil {
 			return fail("%v", err)
 		}
@@ -78,7 +78,7 @@ func cmdDocs(args []string) int {
 			fs.Usage()
 			return 2
 		}
-		svc, err := sf.open(ctx, stderrLogger())
+		svc, err := sf.openWith(ctx, stderrLogger(), "", false)
 		if err != nil {
 			return fail("%v", err)
 		}
@@ -110,7 +110,7 @@ func cmdReindex(args []string) int {
 		return code
 	}
 	ctx := context.Background()
-	svc, err := sf.open(ctx, stderrLogger())
+	svc, err := sf.openWith(ctx, stderrLogger(), "", false)
 	if err != nil {
 		return fail("%v", err)
 	}

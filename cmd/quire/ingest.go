@@ -34,7 +34,7 @@ func cmdIngest(args []string) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	svc, err := sf.open(ctx, stderrLogger())
+	svc, err := sf.openWith(ctx, stderrLogger(), "", false)
 	if err != nil {
 		return fail("%v", err)
 	}

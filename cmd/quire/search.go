@@ -38,7 +38,7 @@ func cmdSearch(args []string) int {
 		return 2
 	}
 	ctx := context.Background()
-	svc, err := sf.open(ctx, stderrLogger())
+	svc, err := sf.openWith(ctx, stderrLogger(), "", false)
 	if err != nil {
 		return fail("%v", err)
 	}

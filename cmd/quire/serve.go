@@ -10,7 +10,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/quirehq/quire/rag"
 	"github.com/quirehq/quire/web"
 )
 
@@ -38,14 +37,7 @@ func cmdServe(args []string) int {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	svc, err := rag.Open(ctx, rag.Config{
-		DataDir:     sf.dataDir,
-		Collection:  sf.collection,
-		ChunkTokens: sf.chunk,
-		Workers:     sf.workers,
-		Addr:        "http://" + *addr,
-		Logger:      logger,
-	})
+	svc, err := sf.openWith(ctx, logger, "http://"+*addr, true)
 	if err != nil {
 		return fail("%v", err)
 	}
