@@ -22,7 +22,8 @@ test: test-deps vet
 	$(GO) test -count=1 -timeout 20m $(PLAIN_PKGS)
 
 # Debian packages the tests use: pdftotext (PDF recall and the retrieval
-# baseline) and chromium (the web UI test).
+# baseline) and chromium (the web UI test); and the official openai npm
+# client (pinned in web/openai-client) that checks the OpenAI-compatible API.
 TEST_DEBS := poppler-utils:pdftotext chromium:chromium
 
 test-deps:
@@ -34,6 +35,8 @@ test-deps:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null || exit 1; \
 	  else echo "the tests need Debian packages:$$missing (sudo apt-get install$$missing)"; exit 1; fi; \
 	fi
+	@command -v node >/dev/null || { echo "the tests need Node.js 20 and npm (the openai client check)"; exit 1; }
+	@test -d web/openai-client/node_modules/openai || npm ci --prefix web/openai-client --no-audit --no-fund --silent
 
 vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { echo "gofmt needed on:"; gofmt -l .; exit 1; }

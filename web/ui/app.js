@@ -236,8 +236,15 @@ function finishTurn(turn, answer) {
   for (const c of answer.citations) addSource(turn, c);
   const kind = provenanceText[answer.provenance] || answer.provenance;
   let meta = `${kind} · ${(answer.timing.total_ms / 1000).toFixed(2)} s`;
+  if (answer.timing.tokens_per_s) meta += ` · ${answer.timing.tokens_per_s.toFixed(1)} tokens/s`;
   if (!answer.citations.length) meta += " · no sources cited";
   turn.el.meta.textContent = meta;
+  const flagged = answer.unsupported || [];
+  if (flagged.length) {
+    const warn = el("p", "unsupported", `${flagged.length} sentence${flagged.length > 1 ? "s are" : " is"} not supported by the cited sources: `);
+    warn.append(el("span", "", flagged.map((u) => `“${u.sentence}” (${u.reason})`).join("; ")));
+    turn.el.meta.after(warn);
+  }
 }
 
 function showThreadHead(title) {
@@ -471,6 +478,20 @@ function closePanel() {
   document.querySelectorAll(".cite.active").forEach((b) => b.classList.remove("active"));
 }
 
+async function loadInfo() {
+  try {
+    const resp = await fetch("/api/info");
+    if (!resp.ok) return;
+    const info = await resp.json();
+    const mode = $("mode");
+    if (info.model) {
+      mode.textContent = info.model;
+      mode.classList.add("model");
+      mode.title = `Answers are written by ${info.model} from your documents, with citations.`;
+    }
+  } catch (_) { /* the badge is informative only */ }
+}
+
 /* ---------- start ---------- */
 
 function setup() {
@@ -487,6 +508,7 @@ function setup() {
   $("new-conv").onclick = newConversation;
   loadConversations();
   document.addEventListener("keydown", (e) => { if (e.key === "Escape" && !$("panel").hidden) closePanel(); });
+  loadInfo();
   loadDocs();
   // Keep the list fresh while documents ingest in the background.
   setInterval(() => {
