@@ -35,7 +35,9 @@ func TestOpenAINodeClient(t *testing.T) {
 			Content, Finish string
 			Quire           struct {
 				Provenance string
-				Citations  []struct{ DocName string `json:"doc_name"` }
+				Citations  []struct {
+					DocName string `json:"doc_name"`
+				}
 			}
 		}
 		RagStream struct {

@@ -177,8 +177,11 @@ func dotF16AVX2(w, a []byte, n int) float32 {
 // with weight blocks of wsize bytes and Q8_0 activations, after checking
 // that both slices hold them (the assembly does no bounds checks).
 func blocks32(w, a []byte, n, wsize int) int {
+	if n < 0 || n%32 != 0 {
+		panic(fmt.Sprintf("quant: SIMD dot of n=%d: n must be a multiple of 32", n))
+	}
 	nb := n / 32
-	if n < 0 || n%32 != 0 || len(w) < nb*wsize || len(a) < nb*q8_0Size {
+	if len(w) < nb*wsize || len(a) < nb*q8_0Size {
 		panic(fmt.Sprintf("quant: SIMD dot of n=%d needs %d weight and %d activation bytes, got %d and %d", n, nb*wsize, nb*q8_0Size, len(w), len(a)))
 	}
 	return nb
@@ -186,8 +189,11 @@ func blocks32(w, a []byte, n, wsize int) int {
 
 // blocksK is blocks32 for K-quant super-blocks with Q8_K activations.
 func blocksK(w, a []byte, n, wsize int) int {
+	if n < 0 || n%ggml.QK_K != 0 {
+		panic(fmt.Sprintf("quant: SIMD dot of n=%d: n must be a multiple of %d", n, ggml.QK_K))
+	}
 	nb := n / ggml.QK_K
-	if n < 0 || n%ggml.QK_K != 0 || len(w) < nb*wsize || len(a) < nb*q8KSize {
+	if len(w) < nb*wsize || len(a) < nb*q8KSize {
 		panic(fmt.Sprintf("quant: SIMD dot of n=%d needs %d weight and %d activation bytes, got %d and %d", n, nb*wsize, nb*q8KSize, len(w), len(a)))
 	}
 	return nb
