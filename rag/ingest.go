@@ -134,14 +134,12 @@ func (s *Service) Submit(ctx context.Context, src Source) (store.Document, bool,
 	if err != nil || dup {
 		return doc, dup, err
 	}
-	select {
-	case s.queue <- job{doc.ID}:
-		return doc, false, nil
-	default:
+	if !s.enqueue(doc.ID) {
 		// The document stays queued in the catalog and is picked up at the
 		// next start; tell the caller to slow down.
 		return doc, false, ErrQueueFull
 	}
+	return doc, false, nil
 }
 
 func (s *Service) worker() {
@@ -154,6 +152,7 @@ func (s *Service) worker() {
 			if _, err := s.process(context.Background(), j.docID); err != nil {
 				s.log.Warn("ingestion failed", "doc", j.docID, "err", err)
 			}
+			s.pending.Add(-1)
 		}
 	}
 }
@@ -168,9 +167,7 @@ func (s *Service) resume(ctx context.Context) error {
 	for _, d := range docs {
 		if d.Status == store.StatusQueued || d.Status == store.StatusIngesting {
 			s.log.Info("resuming interrupted ingestion", "doc", d.Name)
-			select {
-			case s.queue <- job{d.ID}:
-			default:
+			if !s.enqueue(d.ID) {
 				return nil
 			}
 		}
@@ -178,12 +175,24 @@ func (s *Service) resume(ctx context.Context) error {
 	return nil
 }
 
+// enqueue queues a document for a worker; false when the queue is full.
+func (s *Service) enqueue(id string) bool {
+	s.pending.Add(1)
+	select {
+	case s.queue <- job{id}:
+		return true
+	default:
+		s.pending.Add(-1)
+		return false
+	}
+}
+
 // WaitIdle blocks until the background queue is empty and no document is
 // being ingested, or ctx ends.
 func (s *Service) WaitIdle(ctx context.Context) error {
 	for {
 		s.mu.Lock()
-		busy := len(s.working) > 0 || len(s.queue) > 0
+		busy := len(s.working) > 0 || s.pending.Load() > 0
 		s.mu.Unlock()
 		if !busy {
 			return nil

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 
 	"github.com/quirehq/quire/ingest"
 	"github.com/quirehq/quire/llm/sample"
@@ -57,6 +58,7 @@ type Service struct {
 	subs    map[string][]chan Progress
 
 	queue   chan job
+	pending atomic.Int64 // jobs queued or being processed
 	wg      sync.WaitGroup
 	closing chan struct{}
 	closed  bool

@@ -11,9 +11,10 @@
 // ("v0.3", "2.4.1", "CVE-2024-1234") findable whole and by parts.
 //
 // chromem-go is not on the query path. Its exhaustive search costs ~40 ms
-// at 100k documents and a map of string metadata per document; the flat
-// matrix scan is several times cheaper (BenchmarkDense100k against
-// BenchmarkDenseChromem100k) and is written to a snapshot in one piece.
+// at 100k documents (its README) and a map of string metadata per document;
+// here it used 106 ms of CPU per query at 100k chunks of 384 floats against
+// 7 ms for the flat matrix scan (BenchmarkDenseChromem100k,
+// BenchmarkDense100k), and the matrix is written to a snapshot in one piece.
 // chromem-go remains the reference the scan is tested against
 // (TestDenseSearchMatchesChromem). Snapshots (snapshot.go) are one
 // checksummed file that loads in a fraction of a second at 100k chunks.
