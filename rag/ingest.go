@@ -247,7 +247,12 @@ func (s *Service) process(ctx context.Context, id string) (store.Document, error
 	if err := s.cat.CommitChunks(context.WithoutCancel(ctx), doc, chunks); err != nil {
 		return doc, fmt.Errorf("commit chunks: %w", err)
 	}
-	s.index.Upsert(doc, chunks)
+	if err := s.index.Upsert(doc, chunks); err != nil {
+		// The catalog has the document; the index refused it (a vector of
+		// another embedder or size). A reindex rebuilds it from the catalog.
+		s.log.Error("index refused the document; run quire reindex", "doc", doc.Name, "err", err)
+		return doc, fmt.Errorf("index the chunks: %w (run quire reindex)", err)
+	}
 	s.publish(Progress{DocID: id, Status: doc.Status, Done: len(chunks), Total: len(chunks)})
 	return doc, nil
 }

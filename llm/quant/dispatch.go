@@ -151,9 +151,20 @@ func VecDot(t ggml.Type, w []byte, a []byte, n int) float32 {
 		panic(fmt.Sprintf("quant: VecDot(%v, n=%d) got %d weight bytes (want %d) and %d activation bytes (want %d)",
 			t, n, len(w), t.RowSize(n), len(a), at.RowSize(n)))
 	}
-	return vecDot(t, w, a, n)
+	return dotFunc(t)(w, a, n)
 }
 
+// dotFunc is the fastest kernel for weight type t on this CPU: a SIMD
+// kernel where one exists (simd_amd64.go; bit-identical to the portable
+// code, as simd_test.go checks), else the portable Go.
+func dotFunc(t ggml.Type) func(w, a []byte, n int) float32 {
+	if f := fastDot(t); f != nil {
+		return f
+	}
+	return func(w, a []byte, n int) float32 { return vecDot(t, w, a, n) }
+}
+
+// vecDot is the portable reference for every weight type.
 func vecDot(t ggml.Type, w, a []byte, n int) float32 {
 	switch t {
 	case ggml.F32:
@@ -178,8 +189,8 @@ func vecDot(t ggml.Type, w, a []byte, n int) float32 {
 
 // MatVec computes out[r] = VecDot(row r) for a rows x cols weight matrix of
 // type t stored row-major as in GGUF (row r is bytes
-// [r*RowSize(cols), (r+1)*RowSize(cols))). It is the single-threaded
-// portable reference. Mismatched lengths panic.
+// [r*RowSize(cols), (r+1)*RowSize(cols))), on one thread, with the fastest
+// kernel this CPU has. Mismatched lengths panic.
 func MatVec(t ggml.Type, w []byte, rows, cols int, a []byte, out []float32) {
 	rs := t.RowSize(cols)
 	at := VecDotType(t)
@@ -187,8 +198,9 @@ func MatVec(t ggml.Type, w []byte, rows, cols int, a []byte, out []float32) {
 		panic(fmt.Sprintf("quant: MatVec(%v, %dx%d) got %d weight bytes (want %d), %d activation bytes (want %d), %d outputs",
 			t, rows, cols, len(w), rows*rs, len(a), at.RowSize(cols), len(out)))
 	}
+	dot := dotFunc(t)
 	for r := 0; r < rows; r++ {
-		out[r] = vecDot(t, w[r*rs:(r+1)*rs], a, cols)
+		out[r] = dot(w[r*rs:(r+1)*rs], a, cols)
 	}
 }
 
