@@ -1,0 +1,287 @@
+package llama
+
+import (
+	"fmt"
+	"math"
+	"runtime"
+	"sync"
+
+	"github.com/quirehq/quire/llm/ggml"
+	"github.com/quirehq/quire/llm/quant"
+)
+
+// MaxBatch is the most tokens one Forward call processes together; longer
+// inputs are split by the caller.
+const MaxBatch = 32
+
+// State is the scratch memory of forward passes, reused across calls. Each
+// buffer holds MaxBatch rows, one per token of the batch.
+type State struct {
+	x, xb, xb2 rows // residual stream and normalized copies (Dim)
+	q, k, v    rows // query (Dim), key and value (KVDim)
+	hb, hb2    rows // FFN hidden (FFN)
+	logits     rows // Vocab
+	act        []byte
+	att        []float32 // attention scores of one head (cache length)
+	qh         []float32 // one query head rounded to the cache type
+}
+
+// rows is a batch of vectors of one width, stored contiguously.
+type rows struct {
+	data  []float32
+	width int
+}
+
+func newRows(n, width int) rows   { return rows{make([]float32, n*width), width} }
+func (r rows) at(i int) []float32 { return r.data[i*r.width : (i+1)*r.width] }
+
+// NewState allocates scratch buffers for m and a cache of ctx positions.
+func (m *Model) NewState(ctx int) *State {
+	c := m.Config
+	maxCols := max(c.Dim, c.FFN)
+	act := 0
+	for _, t := range []ggml.Type{ggml.F32, ggml.F16, ggml.BF16, ggml.Q8_0, ggml.Q8_K} {
+		if maxCols%t.BlockSize() == 0 {
+			act = max(act, t.RowSize(maxCols))
+		}
+	}
+	const n = MaxBatch
+	return &State{
+		x: newRows(n, c.Dim), xb: newRows(n, c.Dim), xb2: newRows(n, c.Dim),
+		q: newRows(n, c.Dim), k: newRows(n, c.KVDim()), v: newRows(n, c.KVDim()),
+		hb: newRows(n, c.FFN), hb2: newRows(n, c.FFN), logits: newRows(1, c.Vocab),
+		act: make([]byte, n*act), att: make([]float32, ctx), qh: make([]float32, c.HeadDim),
+	}
+}
+
+// Forward runs tokens (at most MaxBatch) at positions pos, pos+1, ...
+// through the network, appending their keys and values to kc, and returns
+// the logits after the last token when wantLogits is set (a slice of s,
+// overwritten by the next call). Within the batch each weight block is read
+// once for all tokens; every number is the same as running the tokens one
+// by one, which in turn is what ggml's batched causal attention computes.
+func (m *Model) Forward(s *State, kc *Cache, tokens []int, pos int, wantLogits bool) ([]float32, error) {
+	c := m.Config
+	n := len(tokens)
+	if n == 0 || n > MaxBatch {
+		return nil, fmt.Errorf("forward: %d tokens (1..%d per call)", n, MaxBatch)
+	}
+	if pos < 0 || pos+n > kc.Len {
+		return nil, fmt.Errorf("positions %d..%d are outside the context (0..%d): start a new session or use a longer context", pos, pos+n-1, kc.Len-1)
+	}
+	for i, tok := range tokens {
+		if tok < 0 || tok >= c.Vocab {
+			return nil, fmt.Errorf("token id %d is outside the vocabulary (0..%d)", tok, c.Vocab-1)
+		}
+		// Token embedding: one row of token_embd, dequantized.
+		if err := quant.Dequantize(m.Embed.Type, m.Embed.Row(tok), s.x.at(i)); err != nil {
+			return nil, fmt.Errorf("embedding of token %d: %w", tok, err)
+		}
+	}
+
+	for l := range m.Layers {
+		L := &m.Layers[l]
+
+		// Attention: pre-norm, projections, RoPE, cache, attend, project back.
+		for i := range n {
+			rmsNorm(s.xb.at(i), s.x.at(i), L.AttnNorm, c.Eps)
+		}
+		m.matMul(s, s.q, L.Wq, s.xb, n)
+		m.matMul(s, s.k, L.Wk, s.xb, n)
+		m.matMul(s, s.v, L.Wv, s.xb, n)
+		for i := range n {
+			rope(s.q.at(i), pos+i, c.HeadDim, c.RopeTheta)
+			rope(s.k.at(i), pos+i, c.HeadDim, c.RopeTheta)
+			kc.store(l, pos+i, s.k.at(i), s.v.at(i))
+		}
+		for i := range n {
+			m.attention(s, kc, l, pos+i, s.q.at(i), s.xb2.at(i))
+		}
+		m.matMul(s, s.xb, L.Wo, s.xb2, n)
+		add(s.x.data[:n*c.Dim], s.xb.data)
+
+		// Feed-forward: pre-norm, SwiGLU, residual.
+		for i := range n {
+			rmsNorm(s.xb.at(i), s.x.at(i), L.FFNNorm, c.Eps)
+		}
+		m.matMul(s, s.hb, L.Gate, s.xb, n)
+		m.matMul(s, s.hb2, L.Up, s.xb, n)
+		for i, g := range s.hb.data[:n*c.FFN] {
+			s.hb.data[i] = silu(g) * s.hb2.data[i]
+		}
+		m.matMul(s, s.xb, L.Down, s.hb, n)
+		add(s.x.data[:n*c.Dim], s.xb.data)
+	}
+
+	if !wantLogits {
+		return nil, nil
+	}
+	rmsNorm(s.xb.at(0), s.x.at(n-1), m.OutNorm, c.Eps)
+	m.matMul(s, s.logits, m.Output, s.xb, 1)
+	return s.logits.at(0), nil
+}
+
+func add(dst, src []float32) {
+	for i := range dst {
+		dst[i] += src[i]
+	}
+}
+
+// rmsNorm is out = x / sqrt(mean(x²) + eps) * w, with the sum of squares in
+// float64 as ggml_rms_norm does.
+func rmsNorm(out, x, w []float32, eps float32) {
+	var sum float64
+	for _, v := range x {
+		sum += float64(v * v)
+	}
+	mean := float32(sum / float64(len(x)))
+	scale := 1 / float32(math.Sqrt(float64(mean+eps)))
+	for i, v := range x {
+		out[i] = (v * scale) * w[i]
+	}
+}
+
+// rope rotates adjacent pairs (x[2i], x[2i+1]) of every head by pos·θ_i with
+// θ_i = theta^(-2i/headDim): ggml's "normal" RoPE (mode 0), which GGUF llama
+// files expect because converters permute Q and K. θ_i is a running float32
+// product, as in ggml_rope_cache_init.
+func rope(x []float32, pos, headDim int, theta float32) {
+	scale := float32(math.Pow(float64(theta), -2.0/float64(headDim)))
+	for h := 0; h < len(x); h += headDim {
+		t := float32(pos)
+		for i := 0; i < headDim; i += 2 {
+			sin, cos := math.Sincos(float64(t))
+			cs, sn := float32(cos), float32(sin)
+			x0, x1 := x[h+i], x[h+i+1]
+			x[h+i] = x0*cs - x1*sn
+			x[h+i+1] = x0*sn + x1*cs
+			t *= scale
+		}
+	}
+}
+
+// silu is x·sigmoid(x), written as ggml_silu_f32.
+func silu(x float32) float32 {
+	return x / (1 + float32(math.Exp(float64(-x))))
+}
+
+// attention computes causal grouped-query attention of query q (all heads)
+// at pos over the cached positions 0..pos, writing the concatenated heads
+// to out. It follows llama.cpp's path with flash attention off: scores K·q
+// with q rounded to the cache type, softmax in float32 (sum in float64), and
+// the probabilities rounded to the cache type before they weight V.
+func (m *Model) attention(s *State, kc *Cache, l, pos int, qAll, out []float32) {
+	c := m.Config
+	hd, kvDim := c.HeadDim, c.KVDim()
+	group := c.Heads / c.KVHeads
+	scale := float32(1 / math.Sqrt(float64(hd)))
+	n := pos + 1
+	f16 := kc.Type == ggml.F16
+	for h := 0; h < c.Heads; h++ {
+		kvo := (h / group) * hd
+		q := s.qh
+		copy(q, qAll[h*hd:(h+1)*hd])
+		if f16 {
+			roundF16(q)
+		}
+		att := s.att[:n]
+		for t := 0; t < n; t++ {
+			var dot float32
+			if f16 {
+				k := kc.k16[l][t*kvDim+kvo : t*kvDim+kvo+hd]
+				for i, kv := range k {
+					dot += f16Table[kv] * q[i]
+				}
+			} else {
+				k := kc.k32[l][t*kvDim+kvo : t*kvDim+kvo+hd]
+				for i, kv := range k {
+					dot += kv * q[i]
+				}
+			}
+			att[t] = dot * scale
+		}
+		softmax(att)
+		if f16 {
+			roundF16(att)
+		}
+		o := out[h*hd : (h+1)*hd]
+		clear(o)
+		for t := 0; t < n; t++ {
+			a := att[t]
+			if f16 {
+				v := kc.v16[l][t*kvDim+kvo : t*kvDim+kvo+hd]
+				for i, vv := range v {
+					o[i] += f16Table[vv] * a
+				}
+			} else {
+				v := kc.v32[l][t*kvDim+kvo : t*kvDim+kvo+hd]
+				for i, vv := range v {
+					o[i] += vv * a
+				}
+			}
+		}
+	}
+}
+
+// softmax normalizes x in place as ggml_soft_max_f32: exp(x-max) in float32,
+// the sum in float64.
+func softmax(x []float32) {
+	mx := float32(math.Inf(-1))
+	for _, v := range x {
+		mx = max(mx, v)
+	}
+	var sum float64
+	for i, v := range x {
+		e := float32(math.Exp(float64(v - mx)))
+		x[i] = e
+		sum += float64(e)
+	}
+	inv := float32(1 / sum)
+	for i := range x {
+		x[i] *= inv
+	}
+}
+
+// matMul is out[i] = W·x[i] for the first n rows of x, each x[i] quantized
+// once to the activation type ggml pairs with W's type. Rows of W are split
+// across the CPUs in blocks small enough to stay in cache while every token
+// of the batch uses them.
+func (m *Model) matMul(s *State, out rows, w Matrix, x rows, n int) {
+	at := quant.VecDotType(w.Type)
+	ars := at.RowSize(w.Cols)
+	for i := range n {
+		quant.QuantizeActivations(at, x.at(i), s.act[i*ars:(i+1)*ars])
+	}
+	rs := w.Type.RowSize(w.Cols)
+	block := 1
+	if n > 1 {
+		block = max(1, 32<<10/rs) // about 32 KiB of weights per block
+	}
+	run := func(r0, r1 int) {
+		for b0 := r0; b0 < r1; b0 += block {
+			b1 := min(b0+block, r1)
+			wb := w.Data[b0*rs : b1*rs]
+			for i := range n {
+				quant.MatVec(w.Type, wb, b1-b0, w.Cols, s.act[i*ars:(i+1)*ars], out.at(i)[b0:b1])
+			}
+		}
+	}
+	workers := runtime.GOMAXPROCS(0)
+	if w.Rows*rs*n < workers*minWorkBytes {
+		run(0, w.Rows)
+		return
+	}
+	per := (w.Rows + workers - 1) / workers
+	var wg sync.WaitGroup
+	for r0 := 0; r0 < w.Rows; r0 += per {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			run(r0, min(r0+per, w.Rows))
+		}()
+	}
+	wg.Wait()
+}
+
+// minWorkBytes keeps goroutine overhead small next to the work.
+const minWorkBytes = 1 << 16

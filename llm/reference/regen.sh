@@ -1,0 +1,26 @@
+#!/bin/sh
+# regen.sh rewrites llm/testdata/golden/*.json from llama.cpp. It builds quire,
+# writes each synthetic model of models.json (into a temporary folder, never
+# committed) and runs golden.mjs with node-llama-cpp 3.21.1.
+#
+# usage: llm/reference/regen.sh [model-name...]
+# NODE_MODULES: a node_modules holding node-llama-cpp@3.21.1 (default: run
+# `npm ci` here, or /work/noderef/node_modules if it exists).
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+work=${WORK:-$(mktemp -d)}
+trap 'rm -rf "$work"' EXIT
+
+if [ ! -e "$here/node_modules" ]; then
+	if [ -n "${NODE_MODULES:-}" ]; then
+		ln -s "$NODE_MODULES" "$here/node_modules"
+	elif [ -d /work/noderef/node_modules/node-llama-cpp ]; then
+		ln -s /work/noderef/node_modules "$here/node_modules"
+	else
+		(cd "$here" && NODE_LLAMA_CPP_SKIP_DOWNLOAD=true npm install --no-save node-llama-cpp@3.21.1)
+	fi
+fi
+
+(cd "$root" && go build -o "$work/quire" ./cmd/quire)
+node "$here/golden.mjs" "$work/quire" "$here/models.json" "$work" "$root/llm/testdata/golden" "$@"
