@@ -53,7 +53,7 @@ func (s *Session) Generate(ctx context.Context, prompt []int, o GenerateOptions,
 	if err := ctx.Err(); err != nil {
 		return res, err
 	}
-	out, err := s.Eval(prompt, o.PromptLogits != nil)
+	out, err := s.eval(ctx, prompt, o.PromptLogits != nil)
 	if err != nil {
 		return res, err
 	}

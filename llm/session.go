@@ -1,6 +1,7 @@
 package llm
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/quirehq/quire/llm/ggml"
@@ -53,6 +54,12 @@ func (m *Model) NewSession(o SessionOptions) (*Session, error) {
 // one, or after every one when allLogits is set. The returned slices are the
 // caller's.
 func (s *Session) Eval(tokens []int, allLogits bool) ([][]float32, error) {
+	return s.eval(context.Background(), tokens, allLogits)
+}
+
+// eval is Eval that stops between batches when ctx is done, so a long
+// prompt can be cancelled.
+func (s *Session) eval(ctx context.Context, tokens []int, allLogits bool) ([][]float32, error) {
 	if len(tokens) == 0 {
 		return nil, fmt.Errorf("eval: no tokens")
 	}
@@ -65,6 +72,9 @@ func (s *Session) Eval(tokens []int, allLogits bool) ([][]float32, error) {
 		step = 1 // Forward returns the logits of its last token only
 	}
 	for i := 0; i < len(tokens); i += step {
+		if err := ctx.Err(); err != nil {
+			return out, err
+		}
 		batch := tokens[i:min(i+step, len(tokens))]
 		want := allLogits || i+len(batch) == len(tokens)
 		logits, err := s.m.net.Forward(s.st, s.kc, batch, len(s.tokens), want)

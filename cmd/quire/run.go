@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
+	"time"
 
 	"github.com/quirehq/quire/llm"
 	"github.com/quirehq/quire/llm/chat"
@@ -52,6 +54,7 @@ func runRun(args []string) int {
 	asJSON := fs.Bool("json", false, "print token ids, texts and top-5 log-probabilities as JSON instead of text")
 	ctxLen := fs.Int("ctx", 0, "context length (0: 4096 or the model's, if smaller)")
 	kvF32 := fs.Bool("kv-f32", false, "keep the KV cache in float32 instead of F16")
+	stats := fs.Bool("stats", false, "print timings and resident memory (VmRSS/VmHWM) to stderr at the end")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -112,7 +115,12 @@ func runRun(args []string) int {
 	if *asJSON {
 		o.PromptLogits = func(_ int, logits []float32) { out.PromptTop = append(out.PromptTop, top5(logits)) }
 	}
+	start := time.Now()
+	var first time.Duration // prompt evaluated and first token drawn
 	emit := func(t llm.Token) error {
+		if first == 0 {
+			first = time.Since(start)
+		}
 		if !*asJSON {
 			_, err := os.Stdout.WriteString(t.Text)
 			return err
@@ -141,6 +149,9 @@ func runRun(args []string) int {
 		fmt.Fprintf(os.Stderr, "\nquire run: %v\n", err)
 		return 1
 	}
+	if *stats {
+		printStats(len(ids), first, len(res.Tokens), time.Since(start)-first, s.Ctx())
+	}
 	if *asJSON {
 		out.Stop = string(res.Reason)
 		enc := json.NewEncoder(os.Stdout)
@@ -152,6 +163,23 @@ func runRun(args []string) int {
 	}
 	fmt.Println()
 	return 0
+}
+
+// printStats reports speed and memory; on Linux VmHWM is the peak resident
+// set, which with a memory-mapped model counts the file pages in use.
+func printStats(prompt int, first time.Duration, gen int, rest time.Duration, ctx int) {
+	fmt.Fprintf(os.Stderr, "prompt: %d tokens, first token after %v (%.2f tok/s)\n", prompt, first.Round(time.Millisecond), float64(prompt)/first.Seconds())
+	if gen > 1 {
+		fmt.Fprintf(os.Stderr, "generation: %d more tokens in %v (%.2f tok/s)\n", gen-1, rest.Round(time.Millisecond), float64(gen-1)/rest.Seconds())
+	}
+	fmt.Fprintf(os.Stderr, "context: %d tokens\n", ctx)
+	if b, err := os.ReadFile("/proc/self/status"); err == nil {
+		for _, l := range strings.Split(string(b), "\n") {
+			if strings.HasPrefix(l, "VmRSS") || strings.HasPrefix(l, "VmHWM") || strings.HasPrefix(l, "RssAnon") || strings.HasPrefix(l, "RssFile") {
+				fmt.Fprintln(os.Stderr, strings.Join(strings.Fields(l), " "))
+			}
+		}
+	}
 }
 
 // top5 is the five most likely tokens with ln softmax over the whole

@@ -22,8 +22,13 @@ type State struct {
 	hb, hb2    rows // FFN hidden (FFN)
 	logits     rows // Vocab
 	act        []byte
-	att        []float32 // attention scores of one head (cache length)
-	qh         []float32 // one query head rounded to the cache type
+	heads      []headScratch // one per worker of attention
+}
+
+// headScratch is what attention needs for one head at a time.
+type headScratch struct {
+	att []float32 // scores over the cache (cache length)
+	qh  []float32 // the query head rounded to the cache type
 }
 
 // rows is a batch of vectors of one width, stored contiguously.
@@ -46,12 +51,16 @@ func (m *Model) NewState(ctx int) *State {
 		}
 	}
 	const n = MaxBatch
-	return &State{
+	st := &State{
 		x: newRows(n, c.Dim), xb: newRows(n, c.Dim), xb2: newRows(n, c.Dim),
 		q: newRows(n, c.Dim), k: newRows(n, c.KVDim()), v: newRows(n, c.KVDim()),
 		hb: newRows(n, c.FFN), hb2: newRows(n, c.FFN), logits: newRows(1, c.Vocab),
-		act: make([]byte, n*act), att: make([]float32, ctx), qh: make([]float32, c.HeadDim),
+		act: make([]byte, n*act),
 	}
+	for range min(runtime.GOMAXPROCS(0), c.Heads) {
+		st.heads = append(st.heads, headScratch{att: make([]float32, ctx), qh: make([]float32, c.HeadDim)})
+	}
+	return st
 }
 
 // Forward runs tokens (at most MaxBatch) at positions pos, pos+1, ...
@@ -167,24 +176,49 @@ func silu(x float32) float32 {
 
 // attention computes causal grouped-query attention of query q (all heads)
 // at pos over the cached positions 0..pos, writing the concatenated heads
-// to out. It follows llama.cpp's path with flash attention off: scores K·q
-// with q rounded to the cache type, softmax in float32 (sum in float64), and
-// the probabilities rounded to the cache type before they weight V.
-func (m *Model) attention(s *State, kc *Cache, l, pos int, qAll, out []float32) {
+// to out; heads are shared among the CPUs once the context is long enough
+// to pay for it.
+func (m *Model) attention(s *State, kc *Cache, l, pos int, q, out []float32) {
+	heads := m.Heads
+	workers := len(s.heads)
+	if (pos+1)*heads < 4096 {
+		workers = 1
+	}
+	if workers == 1 {
+		m.attendHeads(s.heads[0], kc, l, pos, q, out, 0, heads)
+		return
+	}
+	per := (heads + workers - 1) / workers
+	var wg sync.WaitGroup
+	for w := 0; w*per < heads; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			m.attendHeads(s.heads[w], kc, l, pos, q, out, w*per, min((w+1)*per, heads))
+		}()
+	}
+	wg.Wait()
+}
+
+// attendHeads runs heads h0..h1-1. It follows llama.cpp's path with flash
+// attention off: scores K·q with q rounded to the cache type, softmax in
+// float32 (sum in float64), and the probabilities rounded to the cache type
+// before they weight V.
+func (m *Model) attendHeads(hs headScratch, kc *Cache, l, pos int, qAll, out []float32, h0, h1 int) {
 	c := m.Config
 	hd, kvDim := c.HeadDim, c.KVDim()
 	group := c.Heads / c.KVHeads
 	scale := float32(1 / math.Sqrt(float64(hd)))
 	n := pos + 1
 	f16 := kc.Type == ggml.F16
-	for h := 0; h < c.Heads; h++ {
+	for h := h0; h < h1; h++ {
 		kvo := (h / group) * hd
-		q := s.qh
+		q := hs.qh
 		copy(q, qAll[h*hd:(h+1)*hd])
 		if f16 {
 			roundF16(q)
 		}
-		att := s.att[:n]
+		att := hs.att[:n]
 		for t := 0; t < n; t++ {
 			var dot float32
 			if f16 {
@@ -253,7 +287,7 @@ func (m *Model) matMul(s *State, out rows, w Matrix, x rows, n int) {
 		quant.QuantizeActivations(at, x.at(i), s.act[i*ars:(i+1)*ars])
 	}
 	rs := w.Type.RowSize(w.Cols)
-	block := 1
+	block := w.Rows // one token: one MatVec per worker
 	if n > 1 {
 		block = max(1, 32<<10/rs) // about 32 KiB of weights per block
 	}

@@ -213,3 +213,40 @@ func TestForwardErrors(t *testing.T) {
 	_, err = NewCache(m.Config, 4, ggml.Q8_0)
 	require.ErrorContains(t, err, "not supported")
 }
+
+// TestParallelAttention checks that splitting heads across CPUs (used once
+// the context is long) gives exactly the single-worker numbers.
+func TestParallelAttention(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "m.gguf")
+	require.NoError(t, synth.Write(path, synth.Config{Dim: 128, Layers: 1, Heads: 4, KVHeads: 2, FFN: 128, CtxLen: 2048, Type: "F32", Seed: 2}))
+	f, err := gguf.Open(path)
+	require.NoError(t, err)
+	defer f.Close()
+	m, err := FromGGUF(f)
+	require.NoError(t, err)
+	const n = 1200 // (n)*heads > 4096: the parallel path
+	tokens := make([]int, n)
+	for i := range tokens {
+		tokens[i] = 1 + (i*7919)%31999
+	}
+	run := func(workers int) []float32 {
+		kc, err := NewCache(m.Config, n, ggml.F16)
+		require.NoError(t, err)
+		s := m.NewState(n)
+		if workers == 1 {
+			s.heads = s.heads[:1]
+		} else {
+			for len(s.heads) < workers {
+				s.heads = append(s.heads, headScratch{att: make([]float32, n), qh: make([]float32, m.HeadDim)})
+			}
+		}
+		var logits []float32
+		for p := 0; p < n; p += MaxBatch {
+			end := min(p+MaxBatch, n)
+			logits, err = m.Forward(s, kc, tokens[p:end], p, end == n)
+			require.NoError(t, err)
+		}
+		return logits
+	}
+	require.Equal(t, run(1), run(3))
+}
