@@ -95,7 +95,7 @@ func (s *Service) Ask(ctx context.Context, req AskRequest, emit func(Event) erro
 	if err != nil {
 		return nil, err
 	}
-	query := followUpQuery(req.Question, conv.Turns)
+	query := s.retrievalQuery(ctx, req.Question, conv.Turns)
 	hits, err := s.search(ctx, SearchRequest{Query: query, K: req.K, Collection: req.Collection, DocIDs: req.DocIDs})
 	if err != nil {
 		return nil, err

@@ -10,6 +10,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/quirehq/quire/llm/chat"
 	"github.com/quirehq/quire/store"
 )
 
@@ -127,6 +128,42 @@ func followUpQuery(question string, history []store.Turn) string {
 		return question
 	}
 	return question + " " + strings.Join(carry, " ")
+}
+
+// retrievalQuery is the query retrieval sees for a question: the question
+// itself, or for a follow-up a standalone version of it, by the model when
+// RewriteFollowUps is on and by the cheap rule otherwise (or when the
+// model's rewrite fails).
+func (s *Service) retrievalQuery(ctx context.Context, question string, history []store.Turn) string {
+	g := s.cfg.Generator
+	if g == nil || !s.cfg.RewriteFollowUps || len(history) == 0 || !looksLikeFollowUp(question) {
+		return followUpQuery(question, history)
+	}
+	var b strings.Builder
+	b.WriteString("Rewrite the last question as one standalone question that can be understood without the conversation. Reply with the question only.\n\n")
+	from := max(0, len(history)-3)
+	for _, t := range history[from:] {
+		b.WriteString("Question: ")
+		b.WriteString(t.Question)
+		b.WriteString("\n")
+	}
+	b.WriteString("Last question: ")
+	b.WriteString(question)
+	var out strings.Builder
+	_, err := g.Generate(ctx, GenRequest{
+		Messages:  []chat.Message{{Role: "user", Content: b.String()}},
+		MaxTokens: 64,
+		Stop:      []string{"\n"},
+	}, func(t string) error { out.WriteString(t); return nil })
+	rewritten := strings.TrimSpace(out.String())
+	if err != nil || rewritten == "" {
+		if err != nil {
+			s.log.Warn("follow-up rewrite failed; using the rule", "err", err)
+		}
+		return followUpQuery(question, history)
+	}
+	s.log.Info("follow-up rewritten", "question", question, "query", rewritten)
+	return rewritten
 }
 
 var backReferences = map[string]bool{

@@ -148,3 +148,50 @@ func TestFollowUpPromptCarriesHistory(t *testing.T) {
 	require.Equal(t, []string{"system", "user", "assistant", "user"}, roles)
 	require.Equal(t, "Three times.", g.last.Messages[2].Content, "old markers are stripped from history")
 }
+
+// funcGen is a Generator whose reply depends on the request.
+type funcGen struct {
+	reply func(req GenRequest) string
+	reqs  []GenRequest
+}
+
+func (g *funcGen) Name() string                { return "func" }
+func (g *funcGen) CountTokens(text string) int { return ingest.ApproxTokens(text) }
+func (g *funcGen) ContextSize() int            { return 4096 }
+func (g *funcGen) Generate(ctx context.Context, req GenRequest, onText func(string) error) (GenStats, error) {
+	g.reqs = append(g.reqs, req)
+	return GenStats{}, onText(g.reply(req))
+}
+
+func TestModelRewritesFollowUpsWhenAsked(t *testing.T) {
+	g := &funcGen{reply: func(req GenRequest) string {
+		if strings.Contains(req.Messages[0].Content, "Rewrite the last question") {
+			return "What did the first release, version 1.0, ship?"
+		}
+		return "It shipped a command-line client and a REST API [1]."
+	}}
+	s, err := Open(context.Background(), Config{DataDir: t.TempDir(), Generator: g, RewriteFollowUps: true})
+	require.NoError(t, err)
+	defer s.Close()
+	ctx := context.Background()
+	require.NoError(t, s.Ingest(ctx, Source{Name: "notes.md", Data: []byte(notesMD)}).Err)
+	require.NoError(t, s.Ingest(ctx, Source{Name: "recipes.md", Data: []byte(recipesMD)}).Err)
+	first, err := s.Ask(ctx, AskRequest{Question: "How many times does the scheduler retry failed jobs?"}, nil)
+	require.NoError(t, err)
+	n := len(g.reqs)
+	ans, err := s.Ask(ctx, AskRequest{Question: "And what about that?", ConversationID: first.ConversationID}, nil)
+	require.NoError(t, err)
+	require.Len(t, g.reqs, n+2, "one rewrite, one answer")
+	require.Contains(t, g.reqs[n].Messages[0].Content, "Last question: And what about that?")
+	require.Equal(t, ProvenanceGenerated, ans.Provenance, "the rewritten query found the release notes")
+	require.Contains(t, ans.Citations[0].DocName, "notes.md")
+
+	// off by default: no rewrite call
+	s2 := openWith(t, g)
+	first, err = s2.Ask(ctx, AskRequest{Question: "How many times does the scheduler retry failed jobs?"}, nil)
+	require.NoError(t, err)
+	n = len(g.reqs)
+	_, err = s2.Ask(ctx, AskRequest{Question: "And in version 1.0?", ConversationID: first.ConversationID}, nil)
+	require.NoError(t, err)
+	require.Len(t, g.reqs, n+1)
+}

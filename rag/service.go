@@ -37,6 +37,10 @@ type Config struct {
 	AnswerReserve int
 	// Sample is how generated answers are sampled; the zero value is greedy.
 	Sample sample.Params
+	// RewriteFollowUps asks the model to turn a follow-up question into a
+	// standalone retrieval query. Off by default: it costs a second
+	// generation on CPU, and the cheap rule (followUpQuery) is used instead.
+	RewriteFollowUps bool
 	// Addr is recorded in the data folder's lock so that a second process
 	// can be told where the owner serves.
 	Addr   string

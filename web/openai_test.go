@@ -180,3 +180,37 @@ func TestOpenAIErrors(t *testing.T) {
 		requireError(t, resp, body, tc.status, tc.code)
 	}
 }
+
+func TestAskSSEWithTheModel(t *testing.T) {
+	e := newModelEnv(t)
+	req, _ := http.NewRequest("POST", e.ts.URL+"/api/ask", strings.NewReader(`{"question":"How many snapshots does the backup daemon keep?"}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "text/event-stream")
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	events := readEvents(t, resp.Body)
+	var text strings.Builder
+	sawCitationAfterMarker := false
+	var done rag.Answer
+	for _, ev := range events {
+		switch ev.name {
+		case "token":
+			var tok struct{ Text string }
+			require.NoError(t, json.Unmarshal([]byte(ev.data), &tok))
+			text.WriteString(tok.Text)
+		case "citation":
+			sawCitationAfterMarker = strings.Contains(text.String(), "[1]")
+		case "done":
+			require.NoError(t, json.Unmarshal([]byte(ev.data), &done))
+		}
+	}
+	require.True(t, sawCitationAfterMarker, "the citation event follows its marker in the stream")
+	require.Equal(t, "generated", done.Provenance)
+	require.Equal(t, scriptedAnswer, strings.TrimSpace(done.Answer))
+	require.Equal(t, done.Answer, text.String())
+	require.NotEmpty(t, done.Sources)
+	require.Len(t, done.Citations, 1)
+	require.Empty(t, done.Unsupported)
+	require.GreaterOrEqual(t, done.Timing.TotalMS, done.Timing.TTFTMS)
+}

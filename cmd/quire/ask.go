@@ -71,6 +71,18 @@ func cmdAsk(args []string) int {
 			fmt.Printf("[%d] %s\n", c.N, loc)
 		}
 	}
+	if len(ans.Unsupported) > 0 {
+		fmt.Println("\nNot supported by the cited sources:")
+		for _, u := range ans.Unsupported {
+			fmt.Printf("  - %q (%s)\n", u.Sentence, u.Reason)
+		}
+	}
+	if len(ans.DroppedCitations) > 0 {
+		fmt.Printf("\n(dropped citations that point at no source: %v)\n", ans.DroppedCitations)
+	}
+	if ans.Provenance == rag.ProvenanceGenerated {
+		fmt.Printf("\n(%s: first token after %d ms, %.1f tokens/s)\n", ans.Model, ans.Timing.TTFTMS, ans.Timing.TokensPerS)
+	}
 	if ans.Provenance == rag.ProvenanceExtractive {
 		fmt.Println("\n(extractive answer: quoted from your documents; configure a model for written answers)")
 	}

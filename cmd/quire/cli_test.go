@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/quirehq/quire/llm/synth"
 )
 
 var quireBin string
@@ -168,4 +170,34 @@ func TestUnknownCommandIsUsageError(t *testing.T) {
 	r = quire(t, t.TempDir(), "help")
 	require.Equal(t, 0, r.code)
 	require.True(t, strings.Contains(r.stderr, "ingest") && strings.Contains(r.stderr, "serve"))
+}
+
+func TestAskWithModelEndToEnd(t *testing.T) {
+	data := t.TempDir()
+	src := writeTree(t, map[string]string{"ops/notes.md": cliNotes})
+	require.Equal(t, 0, quire(t, data, "ingest", "--quiet", src).code)
+	model := filepath.Join(t.TempDir(), "scripted.gguf")
+	const script = "TLS certificates are renewed thirty days before they expire [1]."
+	require.NoError(t, synth.WriteScripted(model, synth.Config{Name: "tiny", Dim: 64, Layers: 1, Heads: 2, KVHeads: 1, FFN: 128, CtxLen: 4096, Seed: 9}, script))
+
+	r := quire(t, data, "ask", "--model", model, "When are TLS certificates renewed?")
+	require.Equal(t, 0, r.code, r.stderr)
+	require.Contains(t, r.stdout, script)
+	require.Contains(t, r.stdout, "[1] ops/notes.md > Operations > Certificates")
+	require.Contains(t, r.stdout, "tiny-scripted: first token after")
+
+	r = quire(t, data, "ask", "--model", model, "--json", "When are TLS certificates renewed?")
+	require.Equal(t, 0, r.code, r.stderr)
+	var ans struct {
+		Answer, Provenance string
+		Sources            []json.RawMessage
+	}
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &ans))
+	require.Equal(t, "generated", ans.Provenance)
+	require.NotEmpty(t, ans.Sources)
+
+	// a missing model file is a clear error
+	r = quire(t, data, "ask", "--model", filepath.Join(t.TempDir(), "nope.gguf"), "anything")
+	require.Equal(t, 1, r.code)
+	require.Contains(t, r.stderr, "--model")
 }

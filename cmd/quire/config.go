@@ -37,6 +37,7 @@ type serviceFlags struct {
 	answer   int
 	temp     float64
 	seed     uint64
+	rewrite  bool
 }
 
 func (f *serviceFlags) register(fs *flag.FlagSet) {
@@ -51,6 +52,7 @@ func (f *serviceFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&f.answer, "answer-tokens", envInt("QUIRE_ANSWER_TOKENS", 512), "room kept for an answer, in tokens (env QUIRE_ANSWER_TOKENS)")
 	fs.Float64Var(&f.temp, "temp", envFloat("QUIRE_TEMP", 0), "sampling temperature of answers; 0 is greedy (env QUIRE_TEMP)")
 	fs.Uint64Var(&f.seed, "seed", uint64(envInt("QUIRE_SEED", 0)), "sampling seed (env QUIRE_SEED)")
+	fs.BoolVar(&f.rewrite, "rewrite-followups", env("QUIRE_REWRITE_FOLLOWUPS", "") == "1", "let the model rewrite follow-up questions for retrieval (a second generation; env QUIRE_REWRITE_FOLLOWUPS=1)")
 }
 
 func (f *serviceFlags) open(ctx context.Context, logger *slog.Logger) (*rag.Service, error) {
@@ -61,14 +63,15 @@ func (f *serviceFlags) open(ctx context.Context, logger *slog.Logger) (*rag.Serv
 // commands that never answer skip the load).
 func (f *serviceFlags) openWith(ctx context.Context, logger *slog.Logger, addr string, withModel bool) (*rag.Service, error) {
 	cfg := rag.Config{
-		DataDir:       f.dataDir,
-		Collection:    f.collection,
-		ChunkTokens:   f.chunk,
-		Workers:       f.workers,
-		Addr:          addr,
-		Logger:        logger,
-		AnswerReserve: f.answer,
-		Sample:        sample.Params{Temperature: float32(f.temp), Seed: f.seed},
+		DataDir:          f.dataDir,
+		Collection:       f.collection,
+		ChunkTokens:      f.chunk,
+		Workers:          f.workers,
+		Addr:             addr,
+		Logger:           logger,
+		AnswerReserve:    f.answer,
+		Sample:           sample.Params{Temperature: float32(f.temp), Seed: f.seed},
+		RewriteFollowUps: f.rewrite,
 	}
 	if withModel && f.model != "" {
 		m, err := loadModel(f.model)
