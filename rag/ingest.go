@@ -403,30 +403,33 @@ type FileProgress struct {
 	Result *IngestResult // nil when the file starts
 }
 
-// IngestPaths ingests files and folders (recursively; hidden entries
-// skipped). A file given directly is named by its base name; a file found
-// in a folder by its path relative to that folder. Every file gets a result;
-// one bad file never stops the others.
-func (s *Service) IngestPaths(ctx context.Context, paths []string, progress func(FileProgress)) []IngestResult {
-	type item struct {
-		path, name string
-		size       int64
-		err        error
-	}
-	var items []item
+// File is one file found by CollectFiles: its path on disk and its
+// document name, or the error met reaching it.
+type File struct {
+	Path string
+	Name string
+	Size int64
+	Err  error
+}
+
+// CollectFiles lists files and folders (recursively; hidden entries
+// skipped), sorted by name. A file given directly is named by its base
+// name; a file found in a folder by its path relative to that folder.
+func CollectFiles(paths []string) []File {
+	var items []File
 	for _, p := range paths {
 		info, err := os.Stat(p)
 		if err != nil {
-			items = append(items, item{path: p, name: p, err: err})
+			items = append(items, File{Path: p, Name: p, Err: err})
 			continue
 		}
 		if !info.IsDir() {
-			items = append(items, item{path: p, name: filepath.Base(p), size: info.Size()})
+			items = append(items, File{Path: p, Name: filepath.Base(p), Size: info.Size()})
 			continue
 		}
 		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
 			if err != nil {
-				items = append(items, item{path: path, name: path, err: err})
+				items = append(items, File{Path: path, Name: path, Err: err})
 				return nil
 			}
 			if path != p && strings.HasPrefix(d.Name(), ".") {
@@ -439,25 +442,41 @@ func (s *Service) IngestPaths(ctx context.Context, paths []string, progress func
 				return nil
 			}
 			rel, _ := filepath.Rel(p, path)
-			fi, _ := d.Info()
 			var size int64
-			if fi != nil {
+			if fi, _ := d.Info(); fi != nil {
 				size = fi.Size()
 			}
-			items = append(items, item{path: path, name: filepath.ToSlash(rel), size: size})
+			items = append(items, File{Path: path, Name: filepath.ToSlash(rel), Size: size})
 			return nil
 		})
 		if err != nil {
-			items = append(items, item{path: p, name: p, err: err})
+			items = append(items, File{Path: p, Name: p, Err: err})
 		}
 	}
-	sort.SliceStable(items, func(i, j int) bool { return items[i].name < items[j].name })
+	sort.SliceStable(items, func(i, j int) bool { return items[i].Name < items[j].Name })
+	return items
+}
 
-	results := make([]IngestResult, len(items))
+// IngestPaths ingests the files CollectFiles finds, Workers at a time.
+// Every file gets a result; one bad file never stops the others.
+func (s *Service) IngestPaths(ctx context.Context, paths []string, progress func(FileProgress)) []IngestResult {
+	return ForEachFile(ctx, CollectFiles(paths), s.cfg.Workers, progress, func(f File) IngestResult {
+		data, err := readLimited(f.Path, s.maxBytes())
+		if err != nil {
+			return IngestResult{Name: f.Name, Err: err}
+		}
+		return s.Ingest(ctx, Source{Name: f.Name, Data: data})
+	})
+}
+
+// ForEachFile runs ingest on files with the given parallelism, reporting
+// progress; files with an error, or met after ctx ends, fail alone.
+func ForEachFile(ctx context.Context, files []File, workers int, progress func(FileProgress), ingest func(File) IngestResult) []IngestResult {
+	results := make([]IngestResult, len(files))
 	var next int
 	var mu sync.Mutex
 	var wg sync.WaitGroup
-	for w := 0; w < s.cfg.Workers; w++ {
+	for w := 0; w < max(1, workers); w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -466,30 +485,23 @@ func (s *Service) IngestPaths(ctx context.Context, paths []string, progress func
 				i := next
 				next++
 				mu.Unlock()
-				if i >= len(items) {
+				if i >= len(files) {
 					return
 				}
-				it := items[i]
+				f := files[i]
 				if progress != nil {
-					progress(FileProgress{Name: it.name, Bytes: it.size})
+					progress(FileProgress{Name: f.Name, Bytes: f.Size})
 				}
-				var r IngestResult
 				switch {
-				case it.err != nil:
-					r = IngestResult{Name: it.name, Err: it.err}
+				case f.Err != nil:
+					results[i] = IngestResult{Name: f.Name, Err: f.Err}
 				case ctx.Err() != nil:
-					r = IngestResult{Name: it.name, Err: ctx.Err()}
+					results[i] = IngestResult{Name: f.Name, Err: ctx.Err()}
 				default:
-					data, err := readLimited(it.path, s.maxBytes())
-					if err != nil {
-						r = IngestResult{Name: it.name, Err: err}
-					} else {
-						r = s.Ingest(ctx, Source{Name: it.name, Data: data})
-					}
+					results[i] = ingest(f)
 				}
-				results[i] = r
 				if progress != nil {
-					progress(FileProgress{Name: it.name, Bytes: it.size, Result: &results[i]})
+					progress(FileProgress{Name: f.Name, Bytes: f.Size, Result: &results[i]})
 				}
 			}
 		}()

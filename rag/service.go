@@ -192,6 +192,10 @@ func (s *Service) Reindex(ctx context.Context) error {
 	return s.rebuild(ctx)
 }
 
+// SetAddr records where this process serves, in the data folder's lock, so
+// that a second process is told to use it (--server).
+func (s *Service) SetAddr(addr string) error { return s.lock.SetAddr(addr) }
+
 // Generator is the configured model, or nil for extractive answers.
 func (s *Service) Generator() Generator { return s.cfg.Generator }
 

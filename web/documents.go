@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"mime"
+	"mime/multipart"
 	"net/http"
 	"path"
 	"strings"
@@ -58,7 +59,7 @@ func (s *Server) uploadDocuments(c echo.Context) error {
 			part.Close()
 			continue
 		}
-		name := cleanName(part.FileName())
+		name := cleanName(rawFileName(part))
 		entry := uploadEntry{Name: name, Status: store.StatusFailed}
 		data, over, err := readPart(part, s.cfg.MaxFileBytes)
 		part.Close()
@@ -119,11 +120,25 @@ func bodyError(err error) error {
 	return apiError(http.StatusBadRequest, "bad_request", "malformed multipart body: "+err.Error())
 }
 
-// cleanName keeps a file name's last element: browsers may send paths.
+// rawFileName is the file name as the client sent it: Part.FileName keeps
+// only the base name, and the CLI sends names relative to the folder it
+// ingests (cleanName makes them safe).
+func rawFileName(p *multipart.Part) string {
+	_, params, err := mime.ParseMediaType(p.Header.Get("Content-Disposition"))
+	if err != nil || params["filename"] == "" {
+		return p.FileName()
+	}
+	return params["filename"]
+}
+
+// cleanName makes an uploaded file name a document name: a relative
+// slash-separated path (the CLI sends paths relative to the folder it
+// ingests; browsers send base names), with "..", leading slashes and
+// backslashes neutralized.
 func cleanName(name string) string {
 	name = strings.ReplaceAll(name, "\\", "/")
-	name = path.Base(path.Clean("/" + name))
-	if name == "/" || name == "." {
+	name = strings.TrimPrefix(path.Clean("/"+name), "/")
+	if name == "" || name == "." {
 		return ""
 	}
 	return name

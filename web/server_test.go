@@ -482,3 +482,19 @@ func TestConversationsAPI(t *testing.T) {
 	resp, body = e.do("GET", "/api/conversations/"+first.ConversationID, "", "")
 	requireError(t, resp, body, http.StatusNotFound, "not_found")
 }
+
+func TestCleanName(t *testing.T) {
+	cases := map[string]string{
+		"report.pdf":           "report.pdf",
+		"docs/guide.md":        "docs/guide.md",
+		"../../etc/passwd":     "etc/passwd",
+		"/abs/file.txt":        "abs/file.txt",
+		`C:\Users\me\notes.md`: "C:/Users/me/notes.md",
+		"a/./b/../c.md":        "a/c.md",
+		"":                     "",
+		"/":                    "",
+	}
+	for in, want := range cases {
+		require.Equal(t, want, cleanName(in), in)
+	}
+}

@@ -34,7 +34,7 @@ func cmdAsk(args []string) int {
 		return 2
 	}
 	ctx := context.Background()
-	svc, err := sf.open(ctx, stderrLogger())
+	svc, err := sf.backend(ctx, true)
 	if err != nil {
 		return fail("%v", err)
 	}

@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -200,4 +202,65 @@ func TestAskWithModelEndToEnd(t *testing.T) {
 	r = quire(t, data, "ask", "--model", filepath.Join(t.TempDir(), "nope.gguf"), "anything")
 	require.Equal(t, 1, r.code)
 	require.Contains(t, r.stderr, "--model")
+}
+
+// startServer runs `quire serve` on a free port and returns its URL.
+func startServer(t *testing.T, dataDir string) string {
+	t.Helper()
+	cmd := exec.Command(quireBin, "serve", "--addr", "127.0.0.1:0", "--data-dir", dataDir)
+	stderr, err := cmd.StderrPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() {
+		cmd.Process.Signal(os.Interrupt)
+		cmd.Wait()
+	})
+	sc := bufio.NewScanner(stderr)
+	for sc.Scan() {
+		if _, rest, ok := strings.Cut(sc.Text(), "Quire is serving "); ok {
+			go io.Copy(io.Discard, stderr)
+			return strings.Fields(rest)[0]
+		}
+	}
+	t.Fatal("quire serve did not start")
+	return ""
+}
+
+func TestCLIThroughARunningServer(t *testing.T) {
+	data := t.TempDir()
+	url := startServer(t, data)
+
+	// the data folder is owned: a local command says by whom and what to do
+	r := quire(t, data, "docs", "list")
+	require.Equal(t, 1, r.code)
+	require.Contains(t, r.stderr, "in use by")
+	require.Contains(t, r.stderr, "--server "+url)
+
+	src := writeTree(t, map[string]string{"ops/notes.md": cliNotes, "bad.md": ""})
+	r = quire(t, data, "ingest", "--quiet", "--server", url, src)
+	require.Equal(t, 1, r.code, r.stdout+r.stderr)
+	require.Contains(t, r.stdout, "ok    ops/notes.md")
+	require.Contains(t, r.stdout, "FAIL  bad.md")
+
+	r = quire(t, data, "search", "--server", url, "--json", "how many snapshots do backups keep")
+	require.Equal(t, 0, r.code, r.stderr)
+	require.Contains(t, r.stdout, `"path": "ops/notes.md"`, "the relative name survives the upload")
+
+	r = quire(t, data, "ask", "--server", url, "When are TLS certificates renewed?")
+	require.Equal(t, 0, r.code, r.stderr)
+	require.Contains(t, r.stdout, "thirty days before they expire")
+	require.Contains(t, r.stdout, "[1] ops/notes.md")
+
+	r = quire(t, data, "docs", "list", "--server", url, "--json")
+	require.Equal(t, 0, r.code, r.stderr)
+	var list struct{ Documents []struct{ ID, Name string } }
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &list))
+	names := []string{}
+	for _, d := range list.Documents {
+		names = append(names, d.Name)
+	}
+	require.Contains(t, names, "ops/notes.md")
+	r = quire(t, data, "docs", "rm", "--server", url, "no-such-id")
+	require.Equal(t, 1, r.code)
+	require.Contains(t, r.stderr, "no document with id")
 }

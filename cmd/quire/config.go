@@ -38,6 +38,7 @@ type serviceFlags struct {
 	temp     float64
 	seed     uint64
 	rewrite  bool
+	server   string
 }
 
 func (f *serviceFlags) register(fs *flag.FlagSet) {
@@ -45,6 +46,7 @@ func (f *serviceFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.collection, "collection", env("QUIRE_COLLECTION", "default"), "collection (env QUIRE_COLLECTION)")
 	fs.IntVar(&f.chunk, "chunk-tokens", envInt("QUIRE_CHUNK_TOKENS", 300), "chunk budget in tokens (env QUIRE_CHUNK_TOKENS)")
 	fs.IntVar(&f.workers, "workers", envInt("QUIRE_WORKERS", 2), "ingestion workers (env QUIRE_WORKERS)")
+	fs.StringVar(&f.server, "server", env("QUIRE_SERVER", ""), "talk to a running quire serve at this URL instead of opening the data folder (env QUIRE_SERVER)")
 	fs.StringVar(&f.model, "model", env("QUIRE_MODEL", ""), "GGUF model for written answers (env QUIRE_MODEL); empty: extractive answers")
 	fs.IntVar(&f.ctxSize, "ctx", envInt("QUIRE_CTX", 4096), "context size in tokens (env QUIRE_CTX)")
 	fs.IntVar(&f.parallel, "parallel", envInt("QUIRE_PARALLEL", 1), "answers generated at once, each with its own KV cache (env QUIRE_PARALLEL)")
@@ -53,10 +55,6 @@ func (f *serviceFlags) register(fs *flag.FlagSet) {
 	fs.Float64Var(&f.temp, "temp", envFloat("QUIRE_TEMP", 0), "sampling temperature of answers; 0 is greedy (env QUIRE_TEMP)")
 	fs.Uint64Var(&f.seed, "seed", uint64(envInt("QUIRE_SEED", 0)), "sampling seed (env QUIRE_SEED)")
 	fs.BoolVar(&f.rewrite, "rewrite-followups", env("QUIRE_REWRITE_FOLLOWUPS", "") == "1", "let the model rewrite follow-up questions for retrieval (a second generation; env QUIRE_REWRITE_FOLLOWUPS=1)")
-}
-
-func (f *serviceFlags) open(ctx context.Context, logger *slog.Logger) (*rag.Service, error) {
-	return f.openWith(ctx, logger, "", true)
 }
 
 // openWith opens the service; withModel loads --model when it is set (the

@@ -42,12 +42,12 @@ func cmdDocs(args []string) int {
 	ctx := context.Background()
 	switch sub {
 	case "list", "ls":
-		svc, err := sf.openWith(ctx, stderrLogger(), "", false)
+		svc, err := sf.backend(ctx, false)
 		if err != nil {
 			return fail("%v", err)
 		}
 		defer svc.Close()
-		docs, err := svc.Documents(ctx, "")
+		docs, err := svc.Documents(ctx)
 		if err != nil {
 			return fail("%v", err)
 		}
@@ -78,7 +78,7 @@ func cmdDocs(args []string) int {
 			fs.Usage()
 			return 2
 		}
-		svc, err := sf.openWith(ctx, stderrLogger(), "", false)
+		svc, err := sf.backend(ctx, false)
 		if err != nil {
 			return fail("%v", err)
 		}

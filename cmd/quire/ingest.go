@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 	"sync"
 
 	"github.com/quirehq/quire/rag"
@@ -34,7 +35,7 @@ func cmdIngest(args []string) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	svc, err := sf.openWith(ctx, stderrLogger(), "", false)
+	svc, err := sf.backend(ctx, false)
 	if err != nil {
 		return fail("%v", err)
 	}
@@ -70,7 +71,7 @@ func cmdIngest(args []string) int {
 		switch {
 		case r.Err != nil:
 			failed++
-			fmt.Printf("FAIL  %s: %v\n", r.Name, r.Err)
+			fmt.Printf("FAIL  %s: %s\n", r.Name, strings.TrimPrefix(r.Err.Error(), r.Name+": "))
 		case r.Duplicate:
 			fmt.Printf("same  %s (unchanged)\n", r.Name)
 		default:
@@ -78,9 +79,6 @@ func cmdIngest(args []string) int {
 		}
 	}
 	fmt.Printf("\n%d files: %d ingested or unchanged, %d failed\n", len(results), len(results)-failed, failed)
-	if err := svc.SaveSnapshot(ctx); err != nil {
-		fmt.Fprintf(os.Stderr, "quire: warning: could not save the index snapshot (next start rebuilds it): %v\n", err)
-	}
 	if failed > 0 {
 		return 1
 	}

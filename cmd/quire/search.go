@@ -38,7 +38,7 @@ func cmdSearch(args []string) int {
 		return 2
 	}
 	ctx := context.Background()
-	svc, err := sf.openWith(ctx, stderrLogger(), "", false)
+	svc, err := sf.backend(ctx, false)
 	if err != nil {
 		return fail("%v", err)
 	}

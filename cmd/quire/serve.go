@@ -37,7 +37,7 @@ func cmdServe(args []string) int {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	svc, err := sf.openWith(ctx, logger, "http://"+*addr, true)
+	svc, err := sf.openWith(ctx, logger, "", true)
 	if err != nil {
 		return fail("%v", err)
 	}
@@ -48,6 +48,9 @@ func cmdServe(args []string) int {
 		Logger:          logger,
 	})
 	err = srv.ListenAndServe(ctx, *addr, func(bound string) {
+		if err := svc.SetAddr("http://" + bound); err != nil {
+			logger.Warn("could not record the address in the data folder's lock", "err", err)
+		}
 		fmt.Fprintf(os.Stderr, "Quire is serving http://%s (data in %s). Press Ctrl+C to stop.\n", bound, sf.dataDir)
 	})
 	fmt.Fprintln(os.Stderr, "stopping: finishing in-flight ingestion (the rest resumes at the next start)")
