@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"sort"
 	"strconv"
 	"strings"
@@ -46,6 +47,7 @@ func cmdBench(args []string) int {
 	reps := fs.Int("r", 3, "repetitions (the median is reported)")
 	asJSON := fs.Bool("json", false, "print JSON")
 	membw := fs.Bool("membw", false, "measure the machine's memory read bandwidth instead (1 GiB, -t threads)")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the timed runs to `file` (go tool pprof)")
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
@@ -103,6 +105,13 @@ func cmdBench(args []string) int {
 	}
 	var ppTimes, tgTimes []time.Duration
 	for r := 0; r <= *reps; r++ { // r == 0 is the warm-up
+		if r == 1 && *cpuProfile != "" {
+			stop, err := startCPUProfile(*cpuProfile)
+			if err != nil {
+				return fail("%v", err)
+			}
+			defer stop()
+		}
 		d, err := timeIt(pp)
 		if err != nil {
 			return fail("%v", err)
@@ -134,6 +143,20 @@ func cmdBench(args []string) int {
 	fmt.Printf("tg%-4d %8.2f tok/s\n", res.TG, res.TGTPS)
 	fmt.Printf("peak RSS %.0f MiB, load %.2f s\n", float64(res.RSSBytes)/(1<<20), res.LoadS)
 	return 0
+}
+
+// startCPUProfile starts pprof's CPU profiler writing to path; stop ends it
+// and closes the file.
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
 
 // memoryBandwidth reads a 1 GiB buffer with the given number of goroutines

@@ -41,7 +41,9 @@ type traits struct {
 	supported bool
 }
 
-var table = map[Type]traits{
+// table is indexed by Type: these lookups sit under every row of every
+// matrix product, where a map lookup showed up at about 9% of generation.
+var table = [...]traits{
 	F32:  {"F32", 1, 4, true},
 	F16:  {"F16", 1, 2, true},
 	BF16: {"BF16", 1, 2, true},
@@ -64,28 +66,36 @@ var table = map[Type]traits{
 	F64:  {"F64", 1, 8, false},
 }
 
+// traitsOf returns t's row of table, the zero traits for unknown ids.
+func traitsOf(t Type) traits {
+	if int(t) < len(table) {
+		return table[t]
+	}
+	return traits{}
+}
+
 // Known reports whether ggml defines t (its size is then known).
-func (t Type) Known() bool { _, ok := table[t]; return ok }
+func (t Type) Known() bool { return traitsOf(t).blockSize != 0 }
 
 // Supported reports whether Quire's engine can compute with t.
-func (t Type) Supported() bool { return table[t].supported }
+func (t Type) Supported() bool { return traitsOf(t).supported }
 
 func (t Type) String() string {
-	if tr, ok := table[t]; ok {
+	if tr := traitsOf(t); tr.blockSize != 0 {
 		return tr.name
 	}
 	return fmt.Sprintf("type(%d)", uint32(t))
 }
 
 // BlockSize is the number of elements in one block (1 for plain floats).
-func (t Type) BlockSize() int { return table[t].blockSize }
+func (t Type) BlockSize() int { return traitsOf(t).blockSize }
 
 // TypeSize is the number of bytes in one block.
-func (t Type) TypeSize() int { return table[t].typeSize }
+func (t Type) TypeSize() int { return traitsOf(t).typeSize }
 
 // RowSize is the byte size of n elements; n must be a multiple of BlockSize.
 func (t Type) RowSize(n int) int {
-	tr := table[t]
+	tr := traitsOf(t)
 	if tr.blockSize == 0 {
 		return 0
 	}
@@ -95,8 +105,8 @@ func (t Type) RowSize(n int) int {
 // ParseType maps a name such as "Q4_K" to its Type.
 func ParseType(name string) (Type, error) {
 	for t, tr := range table {
-		if tr.name == name {
-			return t, nil
+		if tr.blockSize != 0 && tr.name == name {
+			return Type(t), nil
 		}
 	}
 	return 0, fmt.Errorf("unknown ggml type %q", name)

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"runtime"
-	"sync"
 
 	"github.com/quirehq/quire/llm/ggml"
 	"github.com/quirehq/quire/llm/quant"
@@ -14,15 +13,20 @@ import (
 // inputs are split by the caller.
 const MaxBatch = 32
 
-// State is the scratch memory of forward passes, reused across calls. Each
-// buffer holds MaxBatch rows, one per token of the batch.
+// State is the scratch memory of forward passes, reused across calls, and
+// the worker pool they run on. Each buffer holds MaxBatch rows, one per
+// token of the batch. A State is used by one goroutine at a time.
 type State struct {
 	x, xb, xb2 rows // residual stream and normalized copies (Dim)
 	q, k, v    rows // query (Dim), key and value (KVDim)
 	hb, hb2    rows // FFN hidden (FFN)
 	logits     rows // Vocab
 	act        []byte
-	heads      []headScratch // one per worker of attention
+	heads      []headScratch // one per part of attention's heads
+
+	pool *Pool
+	mt   matTask  // reused so that handing work to the pool allocates nothing
+	at   attnTask // likewise
 }
 
 // headScratch is what attention needs for one head at a time.
@@ -40,8 +44,14 @@ type rows struct {
 func newRows(n, width int) rows   { return rows{make([]float32, n*width), width} }
 func (r rows) at(i int) []float32 { return r.data[i*r.width : (i+1)*r.width] }
 
-// NewState allocates scratch buffers for m and a cache of ctx positions.
-func (m *Model) NewState(ctx int) *State {
+// NewState allocates scratch buffers for m and a cache of ctx positions,
+// with a pool of GOMAXPROCS threads.
+func (m *Model) NewState(ctx int) *State { return m.NewStateThreads(ctx, 0) }
+
+// NewStateThreads is NewState with an explicit thread count (< 1 means
+// GOMAXPROCS). The pool's goroutines stop when the State is closed or
+// garbage collected.
+func (m *Model) NewStateThreads(ctx, threads int) *State {
 	c := m.Config
 	maxCols := max(c.Dim, c.FFN)
 	act := 0
@@ -51,17 +61,30 @@ func (m *Model) NewState(ctx int) *State {
 		}
 	}
 	const n = MaxBatch
+	pool := NewPool(threads)
 	st := &State{
 		x: newRows(n, c.Dim), xb: newRows(n, c.Dim), xb2: newRows(n, c.Dim),
 		q: newRows(n, c.Dim), k: newRows(n, c.KVDim()), v: newRows(n, c.KVDim()),
 		hb: newRows(n, c.FFN), hb2: newRows(n, c.FFN), logits: newRows(1, c.Vocab),
-		act: make([]byte, n*act),
+		act:  make([]byte, n*act),
+		pool: pool,
 	}
-	for range min(runtime.GOMAXPROCS(0), c.Heads) {
+	// More parts than threads, so that the atomic counter can even out a
+	// busy core; each part has its own scratch.
+	for range min(attnPartsPerThread*pool.Threads(), c.Heads) {
 		st.heads = append(st.heads, headScratch{att: make([]float32, ctx), qh: make([]float32, c.HeadDim)})
 	}
+	runtime.AddCleanup(st, func(p *Pool) { p.Close() }, pool)
 	return st
 }
+
+// Close stops the State's worker goroutines; the State must not be used
+// after. Dropping a State without Close also stops them, at the next GC.
+func (s *State) Close() { s.pool.Close() }
+
+// attnPartsPerThread is how many head groups attention is cut into per
+// thread once the context is long enough to split it.
+const attnPartsPerThread = 2
 
 // Forward runs tokens (at most MaxBatch) at positions pos, pos+1, ...
 // through the network, appending their keys and values to kc, and returns
@@ -176,28 +199,37 @@ func silu(x float32) float32 {
 
 // attention computes causal grouped-query attention of query q (all heads)
 // at pos over the cached positions 0..pos, writing the concatenated heads
-// to out; heads are shared among the CPUs once the context is long enough
-// to pay for it.
+// to out. Each head is one fused pass (scores, softmax, weighted values);
+// groups of heads go to the pool once the context is long enough to pay
+// for the hand-off.
 func (m *Model) attention(s *State, kc *Cache, l, pos int, q, out []float32) {
-	heads := m.Heads
-	workers := len(s.heads)
-	if (pos+1)*heads < 4096 {
-		workers = 1
+	parts := len(s.heads)
+	if (pos+1)*m.Heads*m.HeadDim < minAttnWork || s.pool.Threads() == 1 {
+		parts = 1
 	}
-	if workers == 1 {
-		m.attendHeads(s.heads[0], kc, l, pos, q, out, 0, heads)
-		return
-	}
-	per := (heads + workers - 1) / workers
-	var wg sync.WaitGroup
-	for w := 0; w*per < heads; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			m.attendHeads(s.heads[w], kc, l, pos, q, out, w*per, min((w+1)*per, heads))
-		}()
-	}
-	wg.Wait()
+	per := (m.Heads + parts - 1) / parts
+	s.at = attnTask{m: m, s: s, kc: kc, l: l, pos: pos, q: q, out: out, per: per}
+	s.pool.run(&s.at, (m.Heads+per-1)/per)
+}
+
+// minAttnWork is the multiply-adds per K (or V) pass, over all heads, below
+// which attention runs on the calling thread alone.
+const minAttnWork = 1 << 15
+
+// attnTask is attention for one token; chunk c is heads c*per.. with
+// scratch s.heads[c].
+type attnTask struct {
+	m      *Model
+	s      *State
+	kc     *Cache
+	l, pos int
+	q, out []float32
+	per    int
+}
+
+func (t *attnTask) run(c int) {
+	h0 := c * t.per
+	t.m.attendHeads(t.s.heads[c], t.kc, t.l, t.pos, t.q, t.out, h0, min(h0+t.per, t.m.Heads))
 }
 
 // attendHeads runs heads h0..h1-1. It follows llama.cpp's path with flash
@@ -277,9 +309,11 @@ func softmax(x []float32) {
 }
 
 // matMul is out[i] = W·x[i] for the first n rows of x, each x[i] quantized
-// once to the activation type ggml pairs with W's type. Rows of W are split
-// across the CPUs in blocks small enough to stay in cache while every token
-// of the batch uses them.
+// once to the activation type ggml pairs with W's type. Rows of W are cut
+// into chunks that the pool's threads claim one at a time; with several
+// tokens a chunk is small enough (about 32 KiB) to stay in cache while
+// every token of the batch uses it. Every output is one VecDot whatever the
+// split, so the numbers do not depend on the thread count.
 func (m *Model) matMul(s *State, out rows, w Matrix, x rows, n int) {
 	at := quant.VecDotType(w.Type)
 	ars := at.RowSize(w.Cols)
@@ -287,35 +321,45 @@ func (m *Model) matMul(s *State, out rows, w Matrix, x rows, n int) {
 		quant.QuantizeActivations(at, x.at(i), s.act[i*ars:(i+1)*ars])
 	}
 	rs := w.Type.RowSize(w.Cols)
-	block := w.Rows // one token: one MatVec per worker
-	if n > 1 {
-		block = max(1, 32<<10/rs) // about 32 KiB of weights per block
+	threads := s.pool.Threads()
+	per := w.Rows // rows per chunk
+	switch {
+	case w.Rows*rs*n < threads*minWorkBytes:
+		// Too little work to share.
+	case n == 1:
+		// ggml hands out 16-64 rows at a time; keep at least 4 chunks per
+		// thread so a slow core does not hold up the rest.
+		per = max(1, min(genChunkRows, w.Rows/(4*threads)))
+	default:
+		per = max(1, 32<<10/rs)
 	}
-	run := func(r0, r1 int) {
-		for b0 := r0; b0 < r1; b0 += block {
-			b1 := min(b0+block, r1)
-			wb := w.Data[b0*rs : b1*rs]
-			for i := range n {
-				quant.MatVec(w.Type, wb, b1-b0, w.Cols, s.act[i*ars:(i+1)*ars], out.at(i)[b0:b1])
-			}
-		}
-	}
-	workers := runtime.GOMAXPROCS(0)
-	if w.Rows*rs*n < workers*minWorkBytes {
-		run(0, w.Rows)
-		return
-	}
-	per := (w.Rows + workers - 1) / workers
-	var wg sync.WaitGroup
-	for r0 := 0; r0 < w.Rows; r0 += per {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			run(r0, min(r0+per, w.Rows))
-		}()
-	}
-	wg.Wait()
+	s.mt = matTask{w: w, rs: rs, out: out, act: s.act, ars: ars, n: n, per: per}
+	s.pool.run(&s.mt, (w.Rows+per-1)/per)
 }
 
-// minWorkBytes keeps goroutine overhead small next to the work.
+// minWorkBytes is the weight bytes (times tokens) per thread below which a
+// product runs on the calling thread alone.
 const minWorkBytes = 1 << 16
+
+// genChunkRows is the rows per chunk of a one-token product.
+const genChunkRows = 32
+
+// matTask is one matrix product; chunk c is rows c*per.. of w for all n
+// tokens.
+type matTask struct {
+	w      Matrix
+	rs     int // bytes per row of w
+	out    rows
+	act    []byte
+	ars    int // bytes per activation row
+	n, per int
+}
+
+func (t *matTask) run(c int) {
+	r0 := c * t.per
+	r1 := min(r0+t.per, t.w.Rows)
+	wb := t.w.Data[r0*t.rs : r1*t.rs]
+	for i := range t.n {
+		quant.MatVec(t.w.Type, wb, r1-r0, t.w.Cols, t.act[i*t.ars:(i+1)*t.ars], t.out.at(i)[r0:r1])
+	}
+}
