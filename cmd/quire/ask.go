@@ -59,16 +59,11 @@ func cmdAsk(args []string) int {
 	if len(ans.Citations) > 0 {
 		fmt.Println("\nSources:")
 		for _, c := range ans.Citations {
-			loc := c.Path
+			section := c.Section
 			if c.Page != nil {
-				loc += fmt.Sprintf(", p. %d", *c.Page)
-				if *c.PageEnd > *c.Page {
-					loc += fmt.Sprintf("-%d", *c.PageEnd)
-				}
-			} else if c.Section != nil {
-				loc += " > " + *c.Section
+				section = nil // a page says where; the heading would repeat it
 			}
-			fmt.Printf("[%d] %s\n", c.N, loc)
+			fmt.Printf("[%d] %s\n", c.N, location(c.Path, c.Page, c.PageEnd, section))
 		}
 	}
 	if len(ans.Unsupported) > 0 {

@@ -59,19 +59,24 @@ func cmdSearch(args []string) int {
 		fmt.Println("no results")
 	}
 	for i, r := range resp.Results {
-		loc := r.Path
-		if r.Page != nil {
-			loc += fmt.Sprintf(", p. %d", *r.Page)
-			if *r.PageEnd > *r.Page {
-				loc += fmt.Sprintf("-%d", *r.PageEnd)
-			}
-		}
-		if r.Section != nil {
-			loc += " > " + *r.Section
-		}
-		fmt.Printf("%d. %s  (score %.3f)\n   %s\n\n", i+1, loc, r.Score, oneLine(r.Text, 240))
+		fmt.Printf("%d. %s  (score %.3f)\n   %s\n\n", i+1, location(r.Path, r.Page, r.PageEnd, r.Section), r.Score, oneLine(r.Text, 240))
 	}
 	return 0
+}
+
+// location names a passage for people: "guide.pdf, p. 3-4 > Setup".
+func location(path string, page, pageEnd *int, section *string) string {
+	loc := path
+	if page != nil {
+		loc += fmt.Sprintf(", p. %d", *page)
+		if pageEnd != nil && *pageEnd > *page {
+			loc += fmt.Sprintf("-%d", *pageEnd)
+		}
+	}
+	if section != nil {
+		loc += " > " + *section
+	}
+	return loc
 }
 
 func oneLine(s string, max int) string {

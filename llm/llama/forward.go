@@ -25,8 +25,9 @@ type State struct {
 	heads      []headScratch // one per part of attention's heads
 
 	pool *Pool
-	mt   matTask  // reused so that handing work to the pool allocates nothing
-	at   attnTask // likewise
+	outs [][]float32 // the output rows of the current product
+	mt   matTask     // reused so that handing work to the pool allocates nothing
+	at   attnTask    // likewise
 }
 
 // headScratch is what attention needs for one head at a time.
@@ -67,6 +68,7 @@ func (m *Model) NewStateThreads(ctx, threads int) *State {
 		q: newRows(n, c.Dim), k: newRows(n, c.KVDim()), v: newRows(n, c.KVDim()),
 		hb: newRows(n, c.FFN), hb2: newRows(n, c.FFN), logits: newRows(1, c.Vocab),
 		act:  make([]byte, n*act),
+		outs: make([][]float32, n),
 		pool: pool,
 	}
 	// More parts than threads, so that the atomic counter can even out a
@@ -232,10 +234,13 @@ func (t *attnTask) run(c int) {
 	t.m.attendHeads(t.s.heads[c], t.kc, t.l, t.pos, t.q, t.out, h0, min(h0+t.per, t.m.Heads))
 }
 
-// attendHeads runs heads h0..h1-1. It follows llama.cpp's path with flash
+// attendHeads runs heads h0..h1-1, each in one pass over the cache:
+// scores, softmax, weighted values. It follows llama.cpp's path with flash
 // attention off: scores K·q with q rounded to the cache type, softmax in
 // float32 (sum in float64), and the probabilities rounded to the cache type
-// before they weight V.
+// before they weight V. Four positions are worked on at once for
+// instruction-level parallelism, each number still summed in the same
+// order as one position at a time.
 func (m *Model) attendHeads(hs headScratch, kc *Cache, l, pos int, qAll, out []float32, h0, h1 int) {
 	c := m.Config
 	hd, kvDim := c.HeadDim, c.KVDim()
@@ -247,44 +252,132 @@ func (m *Model) attendHeads(hs headScratch, kc *Cache, l, pos int, qAll, out []f
 		kvo := (h / group) * hd
 		q := hs.qh
 		copy(q, qAll[h*hd:(h+1)*hd])
+		att := hs.att[:n]
+		o := out[h*hd : (h+1)*hd]
 		if f16 {
 			roundF16(q)
-		}
-		att := hs.att[:n]
-		for t := 0; t < n; t++ {
-			var dot float32
-			if f16 {
-				k := kc.k16[l][t*kvDim+kvo : t*kvDim+kvo+hd]
-				for i, kv := range k {
-					dot += f16Table[kv] * q[i]
-				}
-			} else {
-				k := kc.k32[l][t*kvDim+kvo : t*kvDim+kvo+hd]
-				for i, kv := range k {
-					dot += kv * q[i]
-				}
-			}
-			att[t] = dot * scale
-		}
-		softmax(att)
-		if f16 {
+			scoresF16(att, q, kc.k16[l], kvo, kvDim, scale)
+			softmax(att)
 			roundF16(att)
+			weighF16(o, att, kc.v16[l], kvo, kvDim)
+		} else {
+			scoresF32(att, q, kc.k32[l], kvo, kvDim, scale)
+			softmax(att)
+			weighF32(o, att, kc.v32[l], kvo, kvDim)
 		}
-		o := out[h*hd : (h+1)*hd]
-		clear(o)
-		for t := 0; t < n; t++ {
-			a := att[t]
-			if f16 {
-				v := kc.v16[l][t*kvDim+kvo : t*kvDim+kvo+hd]
-				for i, vv := range v {
-					o[i] += f16Table[vv] * a
-				}
-			} else {
-				v := kc.v32[l][t*kvDim+kvo : t*kvDim+kvo+hd]
-				for i, vv := range v {
-					o[i] += vv * a
-				}
-			}
+	}
+}
+
+// scoresF16 sets att[t] = (K[t]·q)·scale for the head at offset kvo of an
+// F16 cache with rows of kvDim.
+func scoresF16(att, q []float32, k []uint16, kvo, kvDim int, scale float32) {
+	tab := (*[1 << 16]float32)(f16Table)
+	hd := len(q)
+	t := 0
+	for ; t+4 <= len(att); t += 4 {
+		b := t*kvDim + kvo
+		k0, k1 := k[b:b+hd], k[b+kvDim:b+kvDim+hd]
+		k2, k3 := k[b+2*kvDim:b+2*kvDim+hd], k[b+3*kvDim:b+3*kvDim+hd]
+		var d0, d1, d2, d3 float32
+		for i, qi := range q {
+			d0 += tab[k0[i]] * qi
+			d1 += tab[k1[i]] * qi
+			d2 += tab[k2[i]] * qi
+			d3 += tab[k3[i]] * qi
+		}
+		att[t], att[t+1], att[t+2], att[t+3] = d0*scale, d1*scale, d2*scale, d3*scale
+	}
+	for ; t < len(att); t++ {
+		kt := k[t*kvDim+kvo : t*kvDim+kvo+hd]
+		var dot float32
+		for i, qi := range q {
+			dot += tab[kt[i]] * qi
+		}
+		att[t] = dot * scale
+	}
+}
+
+// weighF16 sets o = Σ_t att[t]·V[t] over an F16 cache, adding positions in
+// order.
+func weighF16(o, att []float32, v []uint16, kvo, kvDim int) {
+	tab := (*[1 << 16]float32)(f16Table)
+	hd := len(o)
+	clear(o)
+	t := 0
+	for ; t+4 <= len(att); t += 4 {
+		b := t*kvDim + kvo
+		v0, v1 := v[b:b+hd], v[b+kvDim:b+kvDim+hd]
+		v2, v3 := v[b+2*kvDim:b+2*kvDim+hd], v[b+3*kvDim:b+3*kvDim+hd]
+		a0, a1, a2, a3 := att[t], att[t+1], att[t+2], att[t+3]
+		for i := range o {
+			x := o[i]
+			x += tab[v0[i]] * a0
+			x += tab[v1[i]] * a1
+			x += tab[v2[i]] * a2
+			x += tab[v3[i]] * a3
+			o[i] = x
+		}
+	}
+	for ; t < len(att); t++ {
+		vt := v[t*kvDim+kvo : t*kvDim+kvo+hd]
+		a := att[t]
+		for i := range o {
+			o[i] += tab[vt[i]] * a
+		}
+	}
+}
+
+// scoresF32 is scoresF16 for an F32 cache.
+func scoresF32(att, q []float32, k []float32, kvo, kvDim int, scale float32) {
+	hd := len(q)
+	t := 0
+	for ; t+4 <= len(att); t += 4 {
+		b := t*kvDim + kvo
+		k0, k1 := k[b:b+hd], k[b+kvDim:b+kvDim+hd]
+		k2, k3 := k[b+2*kvDim:b+2*kvDim+hd], k[b+3*kvDim:b+3*kvDim+hd]
+		var d0, d1, d2, d3 float32
+		for i, qi := range q {
+			d0 += k0[i] * qi
+			d1 += k1[i] * qi
+			d2 += k2[i] * qi
+			d3 += k3[i] * qi
+		}
+		att[t], att[t+1], att[t+2], att[t+3] = d0*scale, d1*scale, d2*scale, d3*scale
+	}
+	for ; t < len(att); t++ {
+		kt := k[t*kvDim+kvo : t*kvDim+kvo+hd]
+		var dot float32
+		for i, qi := range q {
+			dot += kt[i] * qi
+		}
+		att[t] = dot * scale
+	}
+}
+
+// weighF32 is weighF16 for an F32 cache.
+func weighF32(o, att []float32, v []float32, kvo, kvDim int) {
+	hd := len(o)
+	clear(o)
+	t := 0
+	for ; t+4 <= len(att); t += 4 {
+		b := t*kvDim + kvo
+		v0, v1 := v[b:b+hd], v[b+kvDim:b+kvDim+hd]
+		v2, v3 := v[b+2*kvDim:b+2*kvDim+hd], v[b+3*kvDim:b+3*kvDim+hd]
+		a0, a1, a2, a3 := att[t], att[t+1], att[t+2], att[t+3]
+		for i := range o {
+			x := o[i]
+			x += v0[i] * a0
+			x += v1[i] * a1
+			x += v2[i] * a2
+			x += v3[i] * a3
+			o[i] = x
+		}
+	}
+	for ; t < len(att); t++ {
+		vt := v[t*kvDim+kvo : t*kvDim+kvo+hd]
+		a := att[t]
+		for i := range o {
+			o[i] += vt[i] * a
 		}
 	}
 }
@@ -331,9 +424,15 @@ func (m *Model) matMul(s *State, out rows, w Matrix, x rows, n int) {
 		// thread so a slow core does not hold up the rest.
 		per = max(1, min(genChunkRows, w.Rows/(4*threads)))
 	default:
-		per = max(1, 32<<10/rs)
+		// quant.MatMulRows tiles by 128 rows and wants callers to split
+		// rows across threads; whole tiles per chunk.
+		per = promptChunkRows
 	}
-	s.mt = matTask{w: w, rs: rs, out: out, act: s.act, ars: ars, n: n, per: per}
+	outs := s.outs[:n]
+	for i := range outs {
+		outs[i] = out.at(i)
+	}
+	s.mt = matTask{w: w, rs: rs, out: outs, act: s.act, ars: ars, per: per}
 	s.pool.run(&s.mt, (w.Rows+per-1)/per)
 }
 
@@ -344,22 +443,27 @@ const minWorkBytes = 1 << 16
 // genChunkRows is the rows per chunk of a one-token product.
 const genChunkRows = 32
 
+// promptChunkRows is the rows per chunk of a many-token product.
+const promptChunkRows = 128
+
 // matTask is one matrix product; chunk c is rows c*per.. of w for all n
 // tokens.
 type matTask struct {
-	w      Matrix
-	rs     int // bytes per row of w
-	out    rows
-	act    []byte
-	ars    int // bytes per activation row
-	n, per int
+	w   Matrix
+	rs  int         // bytes per row of w
+	out [][]float32 // one per token
+	act []byte
+	ars int // bytes per activation row
+	per int
 }
 
 func (t *matTask) run(c int) {
 	r0 := c * t.per
 	r1 := min(r0+t.per, t.w.Rows)
-	wb := t.w.Data[r0*t.rs : r1*t.rs]
-	for i := range t.n {
-		quant.MatVec(t.w.Type, wb, r1-r0, t.w.Cols, t.act[i*t.ars:(i+1)*t.ars], t.out.at(i)[r0:r1])
+	if len(t.out) == 1 {
+		// Generation: MatVec picks the SIMD kernel once per chunk.
+		quant.MatVec(t.w.Type, t.w.Data[r0*t.rs:r1*t.rs], r1-r0, t.w.Cols, t.act[:t.ars], t.out[0][r0:r1])
+		return
 	}
+	quant.MatMulRows(t.w.Type, t.w.Data, t.w.Cols, r0, r1, t.act, len(t.out), t.out)
 }
