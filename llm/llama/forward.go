@@ -403,10 +403,10 @@ func softmax(x []float32) {
 
 // matMul is out[i] = W·x[i] for the first n rows of x, each x[i] quantized
 // once to the activation type ggml pairs with W's type. Rows of W are cut
-// into chunks that the pool's threads claim one at a time; with several
-// tokens a chunk is small enough (about 32 KiB) to stay in cache while
-// every token of the batch uses it. Every output is one VecDot whatever the
-// split, so the numbers do not depend on the thread count.
+// into chunks that the pool's threads claim one at a time: one token goes
+// through quant.MatVec, several through quant.MatMulRows, which reuses each
+// weight row across the batch. Every output equals one VecDot whatever the
+// split, so the numbers do not depend on the thread count or batch size.
 func (m *Model) matMul(s *State, out rows, w Matrix, x rows, n int) {
 	at := quant.VecDotType(w.Type)
 	ars := at.RowSize(w.Cols)

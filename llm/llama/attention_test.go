@@ -1,0 +1,62 @@
+package llama
+
+import (
+	"math/rand/v2"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// TestAttentionKernelsMatchPlainLoops checks the four-positions-at-a-time
+// score and value loops against one position at a time, bit for bit, for
+// lengths that leave every remainder.
+func TestAttentionKernelsMatchPlainLoops(t *testing.T) {
+	const hd, kvDim, kvo = 64, 192, 64 // the middle of three KV heads
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, n := range []int{1, 2, 3, 4, 5, 7, 8, 13, 64} {
+		q := make([]float32, hd)
+		for i := range q {
+			q[i] = float32(rng.NormFloat64())
+		}
+		k32, v32 := make([]float32, n*kvDim), make([]float32, n*kvDim)
+		k16, v16 := make([]uint16, n*kvDim), make([]uint16, n*kvDim)
+		for i := range k32 {
+			k32[i], v32[i] = float32(rng.NormFloat64()), float32(rng.NormFloat64())
+			k16[i], v16[i] = toF16(k32[i]), toF16(v32[i])
+		}
+		att := make([]float32, n)
+		for i := range att {
+			att[i] = rng.Float32()
+		}
+		const scale = 0.125
+
+		wantS16, wantS32 := make([]float32, n), make([]float32, n)
+		wantO16, wantO32 := make([]float32, hd), make([]float32, hd)
+		for p := 0; p < n; p++ {
+			var d16, d32 float32
+			for i := range q {
+				d16 += f16Table[k16[p*kvDim+kvo+i]] * q[i]
+				d32 += k32[p*kvDim+kvo+i] * q[i]
+			}
+			wantS16[p], wantS32[p] = d16*scale, d32*scale
+			for i := range wantO16 {
+				wantO16[i] += f16Table[v16[p*kvDim+kvo+i]] * att[p]
+				wantO32[i] += v32[p*kvDim+kvo+i] * att[p]
+			}
+		}
+
+		got := make([]float32, n)
+		scoresF16(got, q, k16, kvo, kvDim, scale)
+		require.Equal(t, wantS16, got, "scoresF16 n=%d", n)
+		scoresF32(got, q, k32, kvo, kvDim, scale)
+		require.Equal(t, wantS32, got, "scoresF32 n=%d", n)
+		o := make([]float32, hd)
+		for i := range o {
+			o[i] = 99 // must be overwritten, not added to
+		}
+		weighF16(o, att, v16, kvo, kvDim)
+		require.Equal(t, wantO16, o, "weighF16 n=%d", n)
+		weighF32(o, att, v32, kvo, kvDim)
+		require.Equal(t, wantO32, o, "weighF32 n=%d", n)
+	}
+}
