@@ -1,9 +1,11 @@
 package llama
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math"
 	"runtime"
+	"unsafe"
 
 	"github.com/quirehq/quire/llm/ggml"
 	"github.com/quirehq/quire/llm/quant"
@@ -24,6 +26,14 @@ type State struct {
 	act        []byte
 	heads      []headScratch // one per part of attention's heads
 
+	// SingleToken selects llama.cpp's one-token attention arithmetic: with
+	// one new token its K·q and softmax·V products run through
+	// ggml_vec_dot_f16 (SIMD lanes over 64-element blocks, the rest in
+	// double, V over the KV length padded to 32), while a batch of
+	// tokens sums them in plain order. Session sets it per Eval call, so a
+	// prompt evaluated position by position still counts as a batch.
+	SingleToken bool
+
 	pool *Pool
 	outs [][]float32 // the output rows of the current product
 	mt   matTask     // reused so that handing work to the pool allocates nothing
@@ -32,8 +42,10 @@ type State struct {
 
 // headScratch is what attention needs for one head at a time.
 type headScratch struct {
-	att []float32 // scores over the cache (cache length)
-	qh  []float32 // the query head rounded to the cache type
+	att   []float32 // scores over the cache (cache length)
+	qh    []float32 // the query head rounded to the cache type
+	q16   []byte    // the query head as F16 (one-token order)
+	lanes []float32 // 64 lane accumulators per dimension (one-token order)
 }
 
 // rows is a batch of vectors of one width, stored contiguously.
@@ -74,7 +86,8 @@ func (m *Model) NewStateThreads(ctx, threads int) *State {
 	// More parts than threads, so that the atomic counter can even out a
 	// busy core; each part has its own scratch.
 	for range min(attnPartsPerThread*pool.Threads(), c.Heads) {
-		st.heads = append(st.heads, headScratch{att: make([]float32, ctx), qh: make([]float32, c.HeadDim)})
+		st.heads = append(st.heads, headScratch{att: make([]float32, ctx), qh: make([]float32, c.HeadDim),
+			q16: make([]byte, 2*c.HeadDim), lanes: make([]float32, 64*c.HeadDim)})
 	}
 	runtime.AddCleanup(st, func(p *Pool) { p.Close() }, pool)
 	return st
@@ -231,7 +244,7 @@ type attnTask struct {
 
 func (t *attnTask) run(c int) {
 	h0 := c * t.per
-	t.m.attendHeads(t.s.heads[c], t.kc, t.l, t.pos, t.q, t.out, h0, min(h0+t.per, t.m.Heads))
+	t.m.attendHeads(t.s.heads[c], t.kc, t.l, t.pos, t.q, t.out, h0, min(h0+t.per, t.m.Heads), t.s.SingleToken)
 }
 
 // attendHeads runs heads h0..h1-1, each in one pass over the cache:
@@ -241,7 +254,7 @@ func (t *attnTask) run(c int) {
 // before they weight V. Four positions are worked on at once for
 // instruction-level parallelism, each number still summed in the same
 // order as one position at a time.
-func (m *Model) attendHeads(hs headScratch, kc *Cache, l, pos int, qAll, out []float32, h0, h1 int) {
+func (m *Model) attendHeads(hs headScratch, kc *Cache, l, pos int, qAll, out []float32, h0, h1 int, single bool) {
 	c := m.Config
 	hd, kvDim := c.HeadDim, c.KVDim()
 	group := c.Heads / c.KVHeads
@@ -254,17 +267,90 @@ func (m *Model) attendHeads(hs headScratch, kc *Cache, l, pos int, qAll, out []f
 		copy(q, qAll[h*hd:(h+1)*hd])
 		att := hs.att[:n]
 		o := out[h*hd : (h+1)*hd]
-		if f16 {
+		switch {
+		case f16 && single:
+			roundF16(q)
+			scoresF16Vec(att, q, hs.q16, kc.k16[l], kvo, kvDim, scale)
+			softmax(att)
+			roundF16(att)
+			weighF16Vec(o, att, kc.v16[l], kvo, kvDim, hs.lanes)
+		case f16:
 			roundF16(q)
 			scoresF16(att, q, kc.k16[l], kvo, kvDim, scale)
 			softmax(att)
 			roundF16(att)
 			weighF16(o, att, kc.v16[l], kvo, kvDim)
-		} else {
+		default:
 			scoresF32(att, q, kc.k32[l], kvo, kvDim, scale)
 			softmax(att)
 			weighF32(o, att, kc.v32[l], kvo, kvDim)
 		}
+	}
+}
+
+// kvPad is llama.cpp's KV length padding without flash attention: its
+// attention runs over the used cells rounded up to a multiple of 32, the
+// extra ones masked out (weight 0). Only the 64-position blocks that fit in
+// the padded length go through SIMD lanes, so the padding decides the
+// order of the additions.
+const kvPad = 32
+
+// f16Bytes views F16 values as the little-endian bytes quant reads.
+func f16Bytes(x []uint16) []byte {
+	if len(x) == 0 {
+		return nil
+	}
+	return unsafe.Slice((*byte)(unsafe.Pointer(&x[0])), 2*len(x))
+}
+
+// scoresF16Vec is scoresF16 in the one-token order: each score is one
+// ggml_vec_dot_f16 (quant.VecDot) of a key row and the F16 query.
+func scoresF16Vec(att, q []float32, q16 []byte, k []uint16, kvo, kvDim int, scale float32) {
+	hd := len(q)
+	for i, v := range q {
+		binary.LittleEndian.PutUint16(q16[2*i:], toF16(v))
+	}
+	for t := range att {
+		att[t] = quant.VecDot(ggml.F16, f16Bytes(k[t*kvDim+kvo:t*kvDim+kvo+hd]), q16[:2*hd], hd) * scale
+	}
+}
+
+// weighF16Vec is weighF16 in the one-token order: mul_mat(V, kq) is one
+// ggml_vec_dot_f16 per dimension over the KV length padded to kvPad (the
+// padding weighs 0). That dot keeps 4x16 float lanes over each 64-position
+// block and adds the rest in double; here lane t%64 of every dimension is
+// one row of lanes, filled walking V's rows in order, then folded per
+// dimension as quant's reduction does. Products of two halves are exact
+// in float32, so each lane sees the same additions as the SIMD kernel.
+func weighF16Vec(o, att []float32, v []uint16, kvo, kvDim int, lanes []float32) {
+	tab := (*[1 << 16]float32)(f16Table)
+	hd, n := len(o), len(att)
+	nkv := (n + kvPad - 1) / kvPad * kvPad
+	np := min(nkv&^63, n) // positions inside whole 64-blocks
+	lanes = lanes[:64*hd]
+	clear(lanes)
+	for t := 0; t < np; t++ {
+		a := att[t]
+		slot := lanes[(t&63)*hd : (t&63+1)*hd]
+		row := v[t*kvDim+kvo : t*kvDim+kvo+hd]
+		for d, h := range row {
+			slot[d] += tab[h] * a
+		}
+	}
+	for d := range o {
+		var acc [4][16]float32
+		if np > 0 {
+			for j := range acc {
+				for l := range acc[j] {
+					acc[j][l] = lanes[(16*j+l)*hd+d]
+				}
+			}
+		}
+		sum := float64(quant.ReduceF16Lanes(&acc))
+		for t := np; t < n; t++ {
+			sum += float64(tab[v[t*kvDim+kvo+d]] * att[t])
+		}
+		o[d] = float32(sum)
 	}
 }
 

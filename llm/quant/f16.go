@@ -158,6 +158,11 @@ func reduceLanes(acc *[4][avx512Lanes]float32) float32 {
 	return reduce16(&v)
 }
 
+// ReduceF16Lanes folds 4x16 float lanes in the order of ggml's F16 and F32
+// dot products on AVX-512, for callers that fill the lanes themselves
+// (attention's softmax·V in llm/llama).
+func ReduceF16Lanes(acc *[4][avx512Lanes]float32) float32 { return reduceLanes(acc) }
+
 // reduce16 is _mm512_reduce_add_ps: halves 16 -> 8 -> 4 -> 2 -> 1.
 func reduce16(v *[avx512Lanes]float32) float32 {
 	var h8 [8]float32
