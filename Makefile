@@ -4,7 +4,8 @@ GO        ?= go
 DATA_DIR  ?= ./data
 # Packages where goroutines meet: tested with the race detector.
 RACE_PKGS := ./store/... ./retrieval/... ./rag/... ./web/... ./ingest/... ./citations/...
-# The engine: plain tests (its golden comparisons are slow under -race).
+# The engine: plain tests (its golden comparisons are slow under -race);
+# its worker pool's tests also run under -race.
 PLAIN_PKGS := ./llm/... ./cmd/...
 
 .PHONY: run build test test-deps vet bench clean
@@ -19,6 +20,7 @@ build:
 # every test. Nothing is skipped: a missing tool fails the run.
 test: test-deps vet
 	$(GO) test -race -count=1 -timeout 20m $(RACE_PKGS)
+	$(GO) test -race -count=1 -timeout 20m -run 'Pool|Thread|ParallelAttention|DroppedState' ./llm/llama/
 	$(GO) test -count=1 -timeout 20m $(PLAIN_PKGS)
 
 # Debian packages the tests use: pdftotext (PDF recall and the retrieval
