@@ -71,7 +71,7 @@ func requireGemm(t *testing.T, typ ggml.Type, w []byte, cols, r0, r1 int, acts [
 					continue
 				}
 				wr, a := w[r*rs:(r+1)*rs], acts[j*as:(j+1)*as]
-				requireSameDot(t, level, typ, portableDot(typ, wr, a, cols), got, where+" vs portable")
+				requireSameDot(t, level, typ, vecDot(typ, wr, a, cols), got, where+" vs portable")
 				requireSameDot(t, level, typ, VecDot(typ, wr, a, cols), got, where+" vs VecDot")
 			}
 		}

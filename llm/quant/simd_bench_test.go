@@ -23,7 +23,7 @@ func BenchmarkSIMDDot(b *testing.B) {
 					defer restore()
 					dot := fastDot(typ)
 					if dot == nil {
-						dot = func(w, a []byte, n int) float32 { return portableDot(typ, w, a, n) }
+						dot = func(w, a []byte, n int) float32 { return vecDot(typ, w, a, n) }
 					}
 					b.SetBytes(int64(len(w)))
 					var sink float32

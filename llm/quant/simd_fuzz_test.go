@@ -45,7 +45,7 @@ func fuzzSIMD(f *testing.F, typ ggml.Type) {
 		if n == 0 {
 			return
 		}
-		want := portableDot(typ, w, a, n)
+		want := vecDot(typ, w, a, n)
 		for _, level := range simdLevelsToTest() {
 			got := simdDot(t, level, typ, w, a, n)
 			requireSameDot(t, level, typ, want, got, "fuzz")

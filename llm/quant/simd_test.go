@@ -15,27 +15,6 @@ import (
 // simdTypes are the weight types with SIMD kernels.
 var simdTypes = []ggml.Type{ggml.Q4_0, ggml.Q8_0, ggml.Q4_K, ggml.Q5_K, ggml.Q6_K, ggml.F16}
 
-// portableDot is the reference for type t: the per-type portable
-// functions, called directly so that the comparison stays SIMD against
-// portable whatever VecDot dispatches to.
-func portableDot(typ ggml.Type, w, a []byte, n int) float32 {
-	switch typ {
-	case ggml.Q4_0:
-		return dotQ4_0Q8_0(w, a, n)
-	case ggml.Q8_0:
-		return dotQ8_0Q8_0(w, a, n)
-	case ggml.Q4_K:
-		return dotQ4KQ8K(w, a, n)
-	case ggml.Q5_K:
-		return dotQ5KQ8K(w, a, n)
-	case ggml.Q6_K:
-		return dotQ6KQ8K(w, a, n)
-	case ggml.F16:
-		return dotF16(w, a, n)
-	}
-	panic(fmt.Sprintf("no portable dot for %v", typ))
-}
-
 // simdLevelsToTest are the SIMD levels of this CPU (without "none").
 func simdLevelsToTest() []string {
 	var out []string
@@ -164,7 +143,7 @@ func TestSIMDRandom(t *testing.T) {
 				rng := rand.New(rand.NewPCG(uint64(typ), uint64(n)))
 				for trial := 0; trial < 4; trial++ {
 					w, a := simdRow(rng, typ, n)
-					want := portableDot(typ, w, a, n)
+					want := vecDot(typ, w, a, n)
 					for _, level := range levels {
 						got := simdDot(t, level, typ, w, a, n)
 						requireSameDot(t, level, typ, want, got, fmt.Sprintf("trial %d", trial))
@@ -186,7 +165,7 @@ func TestSIMDQuantized(t *testing.T) {
 			at := VecDotType(typ)
 			a := make([]byte, at.RowSize(n))
 			QuantizeActivations(at, gaussRow(rng, n, 2), a)
-			want := portableDot(typ, w, a, n)
+			want := vecDot(typ, w, a, n)
 			for _, level := range simdLevelsToTest() {
 				got := simdDot(t, level, typ, w, a, n)
 				requireSameDot(t, level, typ, want, got, fmt.Sprintf("n=%d", n))
@@ -256,7 +235,7 @@ func TestSIMDEdgeValues(t *testing.T) {
 					fill(w, qb)
 					fill(a, ab)
 					setScales(typ, w, a, n, h, 0.5)
-					want := portableDot(typ, w, a, n)
+					want := vecDot(typ, w, a, n)
 					for _, level := range simdLevelsToTest() {
 						got := simdDot(t, level, typ, w, a, n)
 						requireSameDot(t, level, typ, want, got, fmt.Sprintf("scale %s quants %s acts %s", hn, qn, an))
@@ -278,7 +257,7 @@ func TestSIMDQ8KScales(t *testing.T) {
 			for b := 0; b < n/256; b++ {
 				binary.LittleEndian.PutUint32(a[b*q8KSize:], math.Float32bits(d))
 			}
-			want := portableDot(typ, w, a, n)
+			want := vecDot(typ, w, a, n)
 			for _, level := range simdLevelsToTest() {
 				got := simdDot(t, level, typ, w, a, n)
 				requireSameDot(t, level, typ, want, got, fmt.Sprintf("d_a=%g", d))
@@ -302,7 +281,7 @@ func TestSIMDF16Specials(t *testing.T) {
 			if extra != 0 {
 				putLE16(w[2*rng.IntN(n):], extra)
 			}
-			want := portableDot(ggml.F16, w, a, n)
+			want := vecDot(ggml.F16, w, a, n)
 			for _, level := range simdLevelsToTest() {
 				got := simdDot(t, level, ggml.F16, w, a, n)
 				requireSameDot(t, level, ggml.F16, want, got, fmt.Sprintf("n=%d extra %#x", n, extra))
