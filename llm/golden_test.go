@@ -40,38 +40,19 @@ type goldenTop struct {
 	Logprob float64 `json:"logprob"`
 }
 
-// tolerance is the allowed log-probability difference from llama.cpp. Our
-// arithmetic is not bit-identical to ggml's (summation order, libm versus
-// SIMD exp, repacked kernels), and where activations are rounded to 8 bits
-// (BF16 mantissas, Q8_0 and Q8_K blocks) a last-bit difference sometimes
-// flips one rounding, which moves log-probabilities by a few hundredths; in
-// the K-quant models such a flip lands in the KV cache and persists. That is
-// the resolution of the comparison: nudging half of every matmul output of
-// our own engine by one ulp moves the top-5 by up to 0.009 (BF16), 0.03-0.04
-// (Q4_0, Q8_0, Q4_K), 0.04-0.11 (Q5_K, Q6_K, the _M mixes) and 0.17 (the
-// 32-layer Q4_K_M). Measured against llama.cpp: F32 2e-5 (F32 cache) and
-// 3e-4 (F16 cache), F16 0.002, BF16 0.017, Q8_0 0.019 (once one-token
-// attention follows ggml_vec_dot_f16's order; 0.045 before), Q4_0 0.036
-// (1e-5 with llama.cpp's repacked GEMV order, quant.MatVecRepacked, which
-// is portable Go and not on the hot path yet), K-quants 0.055-0.085, the
-// 32-layer Q4_K_M 0.18. A wrong kernel or a missing activation
-// quantization moves them by 0.1 to several units.
+// tolerance is the allowed log-probability difference from llama.cpp: the
+// issue's 1e-2 for F32 and F16 weights, 2e-2 for the others. The engine
+// follows the arithmetic of llama.cpp's one-token path operation by
+// operation (ggml_vec_dot's lane order, the repacked GEMV order for Q4_0
+// and Q4_K, ggml's vector exp in SiLU and softmax, the padded KV length,
+// fused multiply-adds in RoPE), so in practice the differences are 0 or a
+// few ulps; the tolerance is what the comparison allows, not what it sees.
 func tolerance(c synth.Config) float64 {
-	var tol float64
 	switch strings.ToUpper(c.Type) {
 	case "F32", "F16":
-		tol = 1e-2
-	case "BF16", "Q8_0":
-		tol = 2e-2
-	case "Q4_0":
-		tol = 5e-2
-	default: // K-quants
-		tol = 0.1
+		return 1e-2
 	}
-	if c.Layers >= 16 {
-		tol *= 2.5
-	}
-	return tol
+	return 2e-2
 }
 
 // compareTop checks that our log-probabilities of the reference's top-5 ids
@@ -79,6 +60,16 @@ func tolerance(c synth.Config) float64 {
 // gap is within tol (a near-tie). It returns the largest deviation and
 // whether the position is a near-tie.
 func compareTop(t *testing.T, where string, ref []goldenTop, logits []float32, tol float64) (dev float64, tie bool) {
+	return compareTopTie(t, where, ref, logits, tol, tol)
+}
+
+// nearTie is the top-2 gap under which the golden test lets the top-1
+// differ. The engine is within 1e-4 of llama.cpp everywhere, so it can be
+// far below the tolerance; that makes the greedy comparison much longer.
+const nearTie = 1e-3
+
+// compareTopTie is compareTop with its own near-tie gap.
+func compareTopTie(t *testing.T, where string, ref []goldenTop, logits []float32, tol, tieGap float64) (dev float64, tie bool) {
 	t.Helper()
 	lp := sample.LogSoftmax(logits)
 	for _, r := range ref {
@@ -86,7 +77,7 @@ func compareTop(t *testing.T, where string, ref []goldenTop, logits []float32, t
 		dev = max(dev, d)
 		require.LessOrEqualf(t, d, tol, "%s: logprob of token %d: ours %.5f, llama.cpp %.5f", where, r.ID, lp[r.ID], r.Logprob)
 	}
-	tie = len(ref) > 1 && ref[0].Logprob-ref[1].Logprob <= tol
+	tie = len(ref) > 1 && ref[0].Logprob-ref[1].Logprob <= tieGap
 	if !tie {
 		require.Equalf(t, ref[0].ID, sample.Greedy(logits), "%s: top-1 differs (llama.cpp gap %.4f)", where, ref[0].Logprob-ref[1].Logprob)
 	}
@@ -129,30 +120,35 @@ func TestGoldenLlamaCpp(t *testing.T) {
 			var maxDev float64
 			ties := 0
 			for i, logits := range all {
-				dev, tie := compareTop(t, "prompt position "+strconv.Itoa(i), g.PromptTop[i], logits, tol)
+				dev, tie := compareTopTie(t, "prompt position "+strconv.Itoa(i), g.PromptTop[i], logits, tol, nearTie)
 				maxDev = max(maxDev, dev)
 				if tie {
 					ties++
 				}
 			}
 
-			// Greedy: equal tokens up to the reference's first near-tie.
+			// Greedy: equal tokens except at the reference's near-ties, where
+			// the test follows llama.cpp's token and goes on comparing.
 			logits := all[len(all)-1]
-			steps := 0
+			steps, greedyTies := 0, 0
 			for i, step := range g.Greedy {
-				dev, tie := compareTop(t, "greedy step "+strconv.Itoa(i), step.Top, logits, tol)
+				dev, tie := compareTopTie(t, "greedy step "+strconv.Itoa(i), step.Top, logits, tol, nearTie)
 				maxDev = max(maxDev, dev)
 				steps++
 				if tie {
+					greedyTies++
+				} else {
+					require.Equal(t, step.ID, sample.Greedy(logits), "greedy step %d", i)
+				}
+				if i == len(g.Greedy)-1 {
 					break
 				}
-				require.Equal(t, step.ID, sample.Greedy(logits), "greedy step %d", i)
 				out, err := s.Eval([]int{step.ID}, false)
 				require.NoError(t, err)
 				logits = out[0]
 			}
-			t.Logf("%s (%s, KV %s): max |Δlogprob| %.5f (tolerance %.0e), %d prompt positions (%d near-ties), %d/%d greedy steps compared",
-				g.Name, g.Config.Type, g.KVType, maxDev, tol, len(all), ties, steps, len(g.Greedy))
+			t.Logf("%s (%s, KV %s): max |Δlogprob| %.5f (tolerance %.0e), %d prompt positions (%d near-ties), %d/%d greedy steps compared (%d near-ties)",
+				g.Name, g.Config.Type, g.KVType, maxDev, tol, len(all), ties, steps, len(g.Greedy), greedyTies)
 		})
 	}
 }

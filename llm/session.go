@@ -77,7 +77,6 @@ func (s *Session) eval(ctx context.Context, tokens []int, allLogits bool) ([][]f
 		}
 		batch := tokens[i:min(i+step, len(tokens))]
 		want := allLogits || i+len(batch) == len(tokens)
-		s.st.SingleToken = len(tokens) == 1
 		logits, err := s.m.net.Forward(s.st, s.kc, batch, len(s.tokens), want)
 		if err != nil {
 			return out, fmt.Errorf("eval: %w", err)

@@ -11,67 +11,16 @@ import (
 	"github.com/quirehq/quire/llm/quant"
 )
 
-// TestAttentionKernelsMatchPlainLoops checks the four-positions-at-a-time
-// score and value loops against one position at a time, bit for bit, for
-// lengths that leave every remainder.
-func TestAttentionKernelsMatchPlainLoops(t *testing.T) {
-	const hd, kvDim, kvo = 64, 192, 64 // the middle of three KV heads
-	rng := rand.New(rand.NewPCG(1, 2))
-	for _, n := range []int{1, 2, 3, 4, 5, 7, 8, 13, 64} {
-		q := make([]float32, hd)
-		for i := range q {
-			q[i] = float32(rng.NormFloat64())
-		}
-		k32, v32 := make([]float32, n*kvDim), make([]float32, n*kvDim)
-		k16, v16 := make([]uint16, n*kvDim), make([]uint16, n*kvDim)
-		for i := range k32 {
-			k32[i], v32[i] = float32(rng.NormFloat64()), float32(rng.NormFloat64())
-			k16[i], v16[i] = toF16(k32[i]), toF16(v32[i])
-		}
-		att := make([]float32, n)
-		for i := range att {
-			att[i] = rng.Float32()
-		}
-		const scale = 0.125
-
-		wantS16, wantS32 := make([]float32, n), make([]float32, n)
-		wantO16, wantO32 := make([]float32, hd), make([]float32, hd)
-		for p := 0; p < n; p++ {
-			var d16, d32 float32
-			for i := range q {
-				d16 += f16Table[k16[p*kvDim+kvo+i]] * q[i]
-				d32 += k32[p*kvDim+kvo+i] * q[i]
-			}
-			wantS16[p], wantS32[p] = d16*scale, d32*scale
-			for i := range wantO16 {
-				wantO16[i] += f16Table[v16[p*kvDim+kvo+i]] * att[p]
-				wantO32[i] += v32[p*kvDim+kvo+i] * att[p]
-			}
-		}
-
-		got := make([]float32, n)
-		scoresF16(got, q, k16, kvo, kvDim, scale)
-		require.Equal(t, wantS16, got, "scoresF16 n=%d", n)
-		scoresF32(got, q, k32, kvo, kvDim, scale)
-		require.Equal(t, wantS32, got, "scoresF32 n=%d", n)
-		o := make([]float32, hd)
-		for i := range o {
-			o[i] = 99 // must be overwritten, not added to
-		}
-		weighF16(o, att, v16, kvo, kvDim)
-		require.Equal(t, wantO16, o, "weighF16 n=%d", n)
-		weighF32(o, att, v32, kvo, kvDim)
-		require.Equal(t, wantO32, o, "weighF32 n=%d", n)
-	}
-}
-
 // TestOneTokenAttentionOrder checks the one-token path against its
 // definition: each score is quant.VecDot(F16) of a key row and the query,
 // and each output dimension is quant.VecDot(F16) of V's column and the
-// probabilities over the KV length padded to kvPad.
+// probabilities over the padded KV length (kvLen), in caches of several
+// sizes (a size that is not a multiple of 64 leaves a tail in double).
 func TestOneTokenAttentionOrder(t *testing.T) {
 	const hd, kvDim, kvo = 64, 128, 64
-	for _, n := range []int{1, 31, 32, 33, 63, 64, 65, 96, 130, 257} {
+	for _, c := range []struct{ n, cells int }{{1, 512}, {31, 512}, {33, 512}, {64, 512}, {65, 100},
+		{96, 100}, {130, 4096}, {257, 4096}, {257, 300}, {300, 300}} {
+		n := c.n
 		rng := rand.New(rand.NewPCG(uint64(n), 7))
 		k := make([]uint16, n*kvDim)
 		v := make([]uint16, n*kvDim)
@@ -94,11 +43,11 @@ func TestOneTokenAttentionOrder(t *testing.T) {
 			want := quant.VecDot(ggml.F16, f16Bytes(k[tpos*kvDim+kvo:tpos*kvDim+kvo+hd]), q16, hd) * 0.125
 			require.Equal(t, want, att[tpos], "score %d of %d", tpos, n)
 		}
-		softmax(att)
+		nkv := kvLen(n, c.cells)
+		softmax(att, nkv)
 		roundF16(att)
 		o := make([]float32, hd)
-		weighF16Vec(o, att, v, kvo, kvDim, make([]float32, 64*hd))
-		nkv := (n + kvPad - 1) / kvPad * kvPad
+		weighF16Vec(o, att, v, kvo, kvDim, make([]float32, 64*hd), nkv)
 		a16 := make([]byte, 2*nkv)
 		for i, x := range att {
 			binary.LittleEndian.PutUint16(a16[2*i:], toF16(x))

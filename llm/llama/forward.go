@@ -26,13 +26,6 @@ type State struct {
 	act        []byte
 	heads      []headScratch // one per part of attention's heads
 
-	// SingleToken selects llama.cpp's one-token attention arithmetic: with
-	// one new token its K·q and softmax·V products run through
-	// ggml_vec_dot_f16 (SIMD lanes over 64-element blocks, the rest in
-	// double, V over the KV length padded to 32), while a batch of
-	// tokens sums them in plain order. Session sets it per Eval call, so a
-	// prompt evaluated position by position still counts as a batch.
-	SingleToken bool
 
 	pool *Pool
 	outs [][]float32 // the output rows of the current product
@@ -44,8 +37,8 @@ type State struct {
 type headScratch struct {
 	att   []float32 // scores over the cache (cache length)
 	qh    []float32 // the query head rounded to the cache type
-	q16   []byte    // the query head as F16 (one-token order)
-	lanes []float32 // 64 lane accumulators per dimension (one-token order)
+	q16   []byte    // the query head as F16
+	lanes []float32 // 64 lane accumulators per dimension
 }
 
 // rows is a batch of vectors of one width, stored contiguously.
@@ -153,8 +146,8 @@ func (m *Model) Forward(s *State, kc *Cache, tokens []int, pos int, wantLogits b
 		}
 		m.matMul(s, s.hb, L.Gate, s.xb, n)
 		m.matMul(s, s.hb2, L.Up, s.xb, n)
-		for i, g := range s.hb.data[:n*c.FFN] {
-			s.hb.data[i] = silu(g) * s.hb2.data[i]
+		for i := range n {
+			quant.SwiGLU(s.hb.at(i), s.hb.at(i), s.hb2.at(i))
 		}
 		m.matMul(s, s.xb, L.Down, s.hb, n)
 		add(s.x.data[:n*c.Dim], s.xb.data)
@@ -191,7 +184,8 @@ func rmsNorm(out, x, w []float32, eps float32) {
 // rope rotates adjacent pairs (x[2i], x[2i+1]) of every head by pos·θ_i with
 // θ_i = theta^(-2i/headDim): ggml's "normal" RoPE (mode 0), which GGUF llama
 // files expect because converters permute Q and K. θ_i is a running float32
-// product, as in ggml_rope_cache_init.
+// product, as in ggml_rope_cache_init, and the rotation is written with the
+// fused multiply-adds GCC makes of ggml's rotate_pairs.
 func rope(x []float32, pos, headDim int, theta float32) {
 	scale := float32(math.Pow(float64(theta), -2.0/float64(headDim)))
 	for h := 0; h < len(x); h += headDim {
@@ -200,16 +194,11 @@ func rope(x []float32, pos, headDim int, theta float32) {
 			sin, cos := math.Sincos(float64(t))
 			cs, sn := float32(cos), float32(sin)
 			x0, x1 := x[h+i], x[h+i+1]
-			x[h+i] = x0*cs - x1*sn
-			x[h+i+1] = x0*sn + x1*cs
+			x[h+i] = quant.FMA32(x0, cs, -(x1 * sn))
+			x[h+i+1] = quant.FMA32(x0, sn, x1*cs)
 			t *= scale
 		}
 	}
-}
-
-// silu is x·sigmoid(x), written as ggml_silu_f32.
-func silu(x float32) float32 {
-	return x / (1 + float32(math.Exp(float64(-x))))
 }
 
 // attention computes causal grouped-query attention of query q (all heads)
@@ -244,22 +233,24 @@ type attnTask struct {
 
 func (t *attnTask) run(c int) {
 	h0 := c * t.per
-	t.m.attendHeads(t.s.heads[c], t.kc, t.l, t.pos, t.q, t.out, h0, min(h0+t.per, t.m.Heads), t.s.SingleToken)
+	t.m.attendHeads(t.s.heads[c], t.kc, t.l, t.pos, t.q, t.out, h0, min(h0+t.per, t.m.Heads))
 }
 
 // attendHeads runs heads h0..h1-1, each in one pass over the cache:
-// scores, softmax, weighted values. It follows llama.cpp's path with flash
-// attention off: scores K·q with q rounded to the cache type, softmax in
-// float32 (sum in float64), and the probabilities rounded to the cache type
-// before they weight V. Four positions are worked on at once for
-// instruction-level parallelism, each number still summed in the same
-// order as one position at a time.
-func (m *Model) attendHeads(hs headScratch, kc *Cache, l, pos int, qAll, out []float32, h0, h1 int, single bool) {
+// scores, softmax, weighted values. It follows llama.cpp's one-token path
+// with flash attention off: scores K·q with q rounded to the cache type,
+// softmax over the padded KV length (kvLen), and the probabilities rounded
+// to the cache type before they weight V, every sum in ggml_vec_dot's
+// order. A batch of tokens gets the same numbers as one token at a time.
+// (llama.cpp's own batches take another order, tinyBLAS's, so its prompt
+// logits differ from its one-at-a-time ones in the last bits.)
+func (m *Model) attendHeads(hs headScratch, kc *Cache, l, pos int, qAll, out []float32, h0, h1 int) {
 	c := m.Config
 	hd, kvDim := c.HeadDim, c.KVDim()
 	group := c.Heads / c.KVHeads
 	scale := float32(1 / math.Sqrt(float64(hd)))
 	n := pos + 1
+	nkv := kvLen(n, kc.Len)
 	f16 := kc.Type == ggml.F16
 	for h := h0; h < h1; h++ {
 		kvo := (h / group) * hd
@@ -268,32 +259,29 @@ func (m *Model) attendHeads(hs headScratch, kc *Cache, l, pos int, qAll, out []f
 		att := hs.att[:n]
 		o := out[h*hd : (h+1)*hd]
 		switch {
-		case f16 && single:
-			roundF16(q)
-			scoresF16Vec(att, q, hs.q16, kc.k16[l], kvo, kvDim, scale)
-			softmax(att)
-			roundF16(att)
-			weighF16Vec(o, att, kc.v16[l], kvo, kvDim, hs.lanes)
 		case f16:
 			roundF16(q)
-			scoresF16(att, q, kc.k16[l], kvo, kvDim, scale)
-			softmax(att)
+			scoresF16Vec(att, q, hs.q16, kc.k16[l], kvo, kvDim, scale)
+			softmax(att, nkv)
 			roundF16(att)
-			weighF16(o, att, kc.v16[l], kvo, kvDim)
+			weighF16Vec(o, att, kc.v16[l], kvo, kvDim, hs.lanes, nkv)
 		default:
 			scoresF32(att, q, kc.k32[l], kvo, kvDim, scale)
-			softmax(att)
+			softmax(att, nkv)
 			weighF32(o, att, kc.v32[l], kvo, kvDim)
 		}
 	}
 }
 
-// kvPad is llama.cpp's KV length padding without flash attention: its
-// attention runs over the used cells rounded up to a multiple of 32, the
-// extra ones masked out (weight 0). Only the 64-position blocks that fit in
-// the padded length go through SIMD lanes, so the padding decides the
-// order of the additions.
-const kvPad = 32
+// kvLen is the length llama.cpp's attention runs over when n positions
+// are used in a cache of size cells: n rounded up to a multiple of 256
+// (so that its compute graph stays the same across steps), at most the
+// cache size. The extra positions are masked out (weight 0), but the length
+// decides which additions happen in SIMD lanes and which in double, so the
+// engine follows it.
+func kvLen(n, cells int) int {
+	return min(cells, (n+255)/256*256)
+}
 
 // f16Bytes views F16 values as the little-endian bytes quant reads.
 func f16Bytes(x []uint16) []byte {
@@ -316,16 +304,15 @@ func scoresF16Vec(att, q []float32, q16 []byte, k []uint16, kvo, kvDim int, scal
 }
 
 // weighF16Vec is weighF16 in the one-token order: mul_mat(V, kq) is one
-// ggml_vec_dot_f16 per dimension over the KV length padded to kvPad (the
-// padding weighs 0). That dot keeps 4x16 float lanes over each 64-position
+// ggml_vec_dot_f16 per dimension over the padded KV length nkv (see kvLen;
+// the padding weighs 0). That dot keeps 4x16 float lanes over each 64-position
 // block and adds the rest in double; here lane t%64 of every dimension is
 // one row of lanes, filled walking V's rows in order, then folded per
 // dimension as quant's reduction does. Products of two halves are exact
 // in float32, so each lane sees the same additions as the SIMD kernel.
-func weighF16Vec(o, att []float32, v []uint16, kvo, kvDim int, lanes []float32) {
+func weighF16Vec(o, att []float32, v []uint16, kvo, kvDim int, lanes []float32, nkv int) {
 	tab := (*[1 << 16]float32)(f16Table)
 	hd, n := len(o), len(att)
-	nkv := (n + kvPad - 1) / kvPad * kvPad
 	np := min(nkv&^63, n) // positions inside whole 64-blocks
 	lanes = lanes[:64*hd]
 	clear(lanes)
@@ -351,65 +338,6 @@ func weighF16Vec(o, att []float32, v []uint16, kvo, kvDim int, lanes []float32) 
 			sum += float64(tab[v[t*kvDim+kvo+d]] * att[t])
 		}
 		o[d] = float32(sum)
-	}
-}
-
-// scoresF16 sets att[t] = (K[t]·q)·scale for the head at offset kvo of an
-// F16 cache with rows of kvDim.
-func scoresF16(att, q []float32, k []uint16, kvo, kvDim int, scale float32) {
-	tab := (*[1 << 16]float32)(f16Table)
-	hd := len(q)
-	t := 0
-	for ; t+4 <= len(att); t += 4 {
-		b := t*kvDim + kvo
-		k0, k1 := k[b:b+hd], k[b+kvDim:b+kvDim+hd]
-		k2, k3 := k[b+2*kvDim:b+2*kvDim+hd], k[b+3*kvDim:b+3*kvDim+hd]
-		var d0, d1, d2, d3 float32
-		for i, qi := range q {
-			d0 += tab[k0[i]] * qi
-			d1 += tab[k1[i]] * qi
-			d2 += tab[k2[i]] * qi
-			d3 += tab[k3[i]] * qi
-		}
-		att[t], att[t+1], att[t+2], att[t+3] = d0*scale, d1*scale, d2*scale, d3*scale
-	}
-	for ; t < len(att); t++ {
-		kt := k[t*kvDim+kvo : t*kvDim+kvo+hd]
-		var dot float32
-		for i, qi := range q {
-			dot += tab[kt[i]] * qi
-		}
-		att[t] = dot * scale
-	}
-}
-
-// weighF16 sets o = Σ_t att[t]·V[t] over an F16 cache, adding positions in
-// order.
-func weighF16(o, att []float32, v []uint16, kvo, kvDim int) {
-	tab := (*[1 << 16]float32)(f16Table)
-	hd := len(o)
-	clear(o)
-	t := 0
-	for ; t+4 <= len(att); t += 4 {
-		b := t*kvDim + kvo
-		v0, v1 := v[b:b+hd], v[b+kvDim:b+kvDim+hd]
-		v2, v3 := v[b+2*kvDim:b+2*kvDim+hd], v[b+3*kvDim:b+3*kvDim+hd]
-		a0, a1, a2, a3 := att[t], att[t+1], att[t+2], att[t+3]
-		for i := range o {
-			x := o[i]
-			x += tab[v0[i]] * a0
-			x += tab[v1[i]] * a1
-			x += tab[v2[i]] * a2
-			x += tab[v3[i]] * a3
-			o[i] = x
-		}
-	}
-	for ; t < len(att); t++ {
-		vt := v[t*kvDim+kvo : t*kvDim+kvo+hd]
-		a := att[t]
-		for i := range o {
-			o[i] += tab[vt[i]] * a
-		}
 	}
 }
 
@@ -468,19 +396,15 @@ func weighF32(o, att []float32, v []float32, kvo, kvDim int) {
 	}
 }
 
-// softmax normalizes x in place as ggml_soft_max_f32: exp(x-max) in float32,
-// the sum in float64.
-func softmax(x []float32) {
+// softmax normalizes one attention row in place as ggml_soft_max_f32 does
+// over llama.cpp's padded KV length nkv: ggml's vector exponential, the
+// sum in float64 block by block, then one float32 scale.
+func softmax(x []float32, nkv int) {
 	mx := float32(math.Inf(-1))
 	for _, v := range x {
 		mx = max(mx, v)
 	}
-	var sum float64
-	for i, v := range x {
-		e := float32(math.Exp(float64(v - mx)))
-		x[i] = e
-		sum += float64(e)
-	}
+	sum := quant.SoftMaxExp(x, x, mx, nkv)
 	inv := float32(1 / sum)
 	for i := range x {
 		x[i] *= inv
@@ -546,10 +470,15 @@ type matTask struct {
 func (t *matTask) run(c int) {
 	r0 := c * t.per
 	r1 := min(r0+t.per, t.w.Rows)
-	if len(t.out) == 1 {
+	switch {
+	case len(t.out) == 1 && t.w.Repacked:
+		quant.MatVecRepacked(t.w.Type, t.w.Data[r0*t.rs:r1*t.rs], r1-r0, t.w.Cols, t.act[:t.ars], t.out[0][r0:r1])
+	case len(t.out) == 1:
 		// Generation: MatVec picks the SIMD kernel once per chunk.
 		quant.MatVec(t.w.Type, t.w.Data[r0*t.rs:r1*t.rs], r1-r0, t.w.Cols, t.act[:t.ars], t.out[0][r0:r1])
-		return
+	case t.w.Repacked:
+		quant.MatMulRowsRepacked(t.w.Type, t.w.Data, t.w.Cols, r0, r1, t.act, len(t.out), t.out)
+	default:
+		quant.MatMulRows(t.w.Type, t.w.Data, t.w.Cols, r0, r1, t.act, len(t.out), t.out)
 	}
-	quant.MatMulRows(t.w.Type, t.w.Data, t.w.Cols, r0, r1, t.act, len(t.out), t.out)
 }

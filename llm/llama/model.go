@@ -36,6 +36,10 @@ type Matrix struct {
 	Type       ggml.Type
 	Rows, Cols int
 	Data       []byte
+	// Repacked is set for the matrices llama.cpp's x86 backend multiplies
+	// with its repacked kernels (Q4_0 and Q4_K with a multiple of 8 rows):
+	// the engine keeps the file's layout but follows their float order.
+	Repacked bool
 }
 
 // Layer is one transformer block.
@@ -180,6 +184,7 @@ func (b *binder) matrix(name string, cols, rows int) Matrix {
 		return Matrix{}
 	}
 	m := Matrix{Type: t.Type, Rows: t.Dims[1], Cols: cols, Data: t.Data}
+	m.Repacked = (m.Type == ggml.Q4_0 || m.Type == ggml.Q4_K) && m.Rows%8 == 0
 	if want := m.Rows * t.Type.RowSize(cols); len(t.Data) < want {
 		b.err = fmt.Errorf("tensor %s: %d bytes of data, want %d (truncated file?)", name, len(t.Data), want)
 		return Matrix{}

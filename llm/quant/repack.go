@@ -36,6 +36,23 @@ func VecDotRepacked(t ggml.Type, w, a []byte, n int) float32 {
 	return VecDot(t, w, a, n)
 }
 
+// repackedKernels are the SIMD kernels in the repacked float order, per
+// type, set by the SIMD files at start (and by tests that force a level).
+// Each must return exactly what VecDotRepacked returns for every pair.
+type repackedKernels struct {
+	// gemv computes out[i] = VecDotRepacked(row i, a) for len(out)
+	// consecutive weight rows rs bytes apart, over nb blocks.
+	gemv func(w []byte, rs int, a []byte, nb int, out []float32)
+	// k4 and k8 are MatMulRows kernels (one weight row against four or
+	// eight activation rows, see gemm4 and gemm8); k8 may be nil.
+	k4 gemm4
+	k8 gemm8
+}
+
+// repackedKernel returns the kernels for t at the current SIMD level, or
+// nil when only the portable code exists. Set by the amd64 files.
+var repackedKernel = func(t ggml.Type) *repackedKernels { return nil }
+
 // MatVecRepacked is MatVec computed with VecDotRepacked.
 func MatVecRepacked(t ggml.Type, w []byte, rows, cols int, a []byte, out []float32) {
 	if t != ggml.Q4_0 && t != ggml.Q4_K {
@@ -47,8 +64,46 @@ func MatVecRepacked(t ggml.Type, w []byte, rows, cols int, a []byte, out []float
 		panic(fmt.Sprintf("quant: MatVecRepacked(%v, %dx%d) got %d weight bytes (want %d), %d activation bytes, %d outputs",
 			t, rows, cols, len(w), rows*rs, len(a), len(out)))
 	}
+	if k := repackedKernel(t); k != nil && k.gemv != nil && cols > 0 {
+		k.gemv(w, rs, a, cols/t.BlockSize(), out)
+		return
+	}
 	for r := 0; r < rows; r++ {
 		out[r] = VecDotRepacked(t, w[r*rs:(r+1)*rs], a, cols)
+	}
+}
+
+// MatMulRowsRepacked is MatMulRows computed with VecDotRepacked: what
+// llama.cpp's repacked GEMM gives for a batch of Q4_0 or Q4_K activations
+// (the same per-pair arithmetic as its GEMV). Other types go to MatMulRows.
+func MatMulRowsRepacked(t ggml.Type, w []byte, cols, r0, r1 int, acts []byte, nAct int, out [][]float32) {
+	if t != ggml.Q4_0 && t != ggml.Q4_K {
+		MatMulRows(t, w, cols, r0, r1, acts, nAct, out)
+		return
+	}
+	at := VecDotType(t)
+	rs, as := t.RowSize(cols), at.RowSize(cols)
+	if cols < 0 || cols%t.BlockSize() != 0 || r0 < 0 || r1 < r0 || len(w) < r1*rs || nAct < 0 || len(acts) < nAct*as || len(out) < nAct {
+		panic(fmt.Sprintf("quant: MatMulRowsRepacked(%v) rows [%d, %d) x %d activation rows of %d columns: got %d weight bytes, %d activation bytes, %d output rows",
+			t, r0, r1, nAct, cols, len(w), len(acts), len(out)))
+	}
+	for j := 0; j < nAct; j++ {
+		if len(out[j]) < r1 {
+			panic(fmt.Sprintf("quant: MatMulRowsRepacked(%v) output row %d has length %d, need %d", t, j, len(out[j]), r1))
+		}
+	}
+	if r0 == r1 || nAct == 0 || cols == 0 {
+		return
+	}
+	if k := repackedKernel(t); k != nil && k.k4 != nil {
+		matMulTiles(k.k4, k.k8, cols/t.BlockSize(), w, rs, r0, r1, acts, as, nAct, out)
+		return
+	}
+	for r := r0; r < r1; r++ {
+		wr := w[r*rs : (r+1)*rs]
+		for j := 0; j < nAct; j++ {
+			out[j][r] = VecDotRepacked(t, wr, acts[j*as:(j+1)*as], cols)
+		}
 	}
 }
 

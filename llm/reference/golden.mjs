@@ -50,8 +50,13 @@ for (const m of spec.models) {
     // Flash attention off: llama.cpp's plain attention path (K·Q with Q
     // rounded to the cache type, softmax in f32, probabilities rounded to the
     // cache type before V). node-llama-cpp's default "auto" would turn it on.
+    // Batches of one token: every position goes through llama.cpp's
+    // one-token kernels (ggml_vec_dot, the repacked GEMV), whose summation
+    // order the engine follows for all its batches; llama.cpp's own batched
+    // path (tinyBLAS, repacked GEMM) sums in other orders, which in random
+    // quantized models drifts by a few hundredths.
     const context = await model.createContext({
-        contextSize: 512, batchSize: 512, threads: 2, flashAttention: false,
+        contextSize: 512, batchSize: 1, threads: 2, flashAttention: false,
         experimentalKvCacheKeyType: kv, experimentalKvCacheValueType: kv,
     });
 
@@ -79,6 +84,7 @@ for (const m of spec.models) {
         reference: "node-llama-cpp 3.21.1 (llama.cpp release bundled with it), CPU, 2 threads",
         kv_type: kv,
         flash_attention: false,
+        batch_size: 1,
         corpus,
         prompt,
         prompt_tokens: promptTokens,
