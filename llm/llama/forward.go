@@ -26,7 +26,6 @@ type State struct {
 	act        []byte
 	heads      []headScratch // one per part of attention's heads
 
-
 	pool *Pool
 	outs [][]float32 // the output rows of the current product
 	mt   matTask     // reused so that handing work to the pool allocates nothing

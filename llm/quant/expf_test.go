@@ -33,7 +33,7 @@ func TestExpf(t *testing.T) {
 
 // TestSwiGLU checks the vector part against SiLU and the tail against libm.
 func TestSwiGLU(t *testing.T) {
-	x := []float32{-3, -1, -0.5, 0, 0.25, 1, 2, 5, -7, 3, 0.1, -0.1, 8, -8, 4, 0.75, /* tail: */ 1.5, -2.5}
+	x := []float32{-3, -1, -0.5, 0, 0.25, 1, 2, 5, -7, 3, 0.1, -0.1, 8, -8, 4, 0.75 /* tail: */, 1.5, -2.5}
 	g := make([]float32, len(x))
 	for i := range g {
 		g[i] = float32(i) - 4
