@@ -317,11 +317,7 @@ func weighF16Vec(o, att []float32, v []uint16, kvo, kvDim int, lanes []float32, 
 	clear(lanes)
 	for t := 0; t < np; t++ {
 		a := att[t]
-		slot := lanes[(t&63)*hd : (t&63+1)*hd]
-		row := v[t*kvDim+kvo : t*kvDim+kvo+hd]
-		for d, h := range row {
-			slot[d] += tab[h] * a
-		}
+		quant.AxpyF16(lanes[(t&63)*hd:(t&63+1)*hd], v[t*kvDim+kvo:t*kvDim+kvo+hd], a)
 	}
 	for d := range o {
 		var acc [4][16]float32

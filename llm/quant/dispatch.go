@@ -202,10 +202,18 @@ func MatVec(t ggml.Type, w []byte, rows, cols int, a []byte, out []float32) {
 		panic(fmt.Sprintf("quant: MatVec(%v, %dx%d) got %d weight bytes (want %d), %d activation bytes (want %d), %d outputs",
 			t, rows, cols, len(w), rows*rs, len(a), at.RowSize(cols), len(out)))
 	}
+	if t == ggml.Q8_0 && matVecQ8_0 != nil {
+		matVecQ8_0(w, rs, a, cols/32, out)
+		return
+	}
 	dot := dotFunc(t)
 	for r := 0; r < rows; r++ {
 		out[r] = dot(w[r*rs:(r+1)*rs], a, cols)
 	}
 }
+
+// matVecQ8_0 is MatVec's Q8_0 loop with the multi-row kernels
+// (matVecQ8_0Rows, q8_0_fast_amd64.go); nil in builds without them.
+var matVecQ8_0 func(w []byte, rs int, a []byte, nb int, out []float32)
 
 func putLE16(b []byte, v uint16) { binary.LittleEndian.PutUint16(b, v) }

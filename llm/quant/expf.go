@@ -43,8 +43,10 @@ func siluTail(x float32) float32 {
 func SwiGLU(y, x, g []float32) {
 	n := len(y)
 	np := n &^ (avx512Lanes - 1)
-	for i := range np {
-		y[i] = SiLU(x[i]) * g[i]
+	if !swigluBlocks(y[:np], x, g) { // AVX-512 assembly, same bits
+		for i := range np {
+			y[i] = SiLU(x[i]) * g[i]
+		}
 	}
 	for i := np; i < n; i++ {
 		y[i] = siluTail(x[i]) * g[i]
@@ -60,8 +62,15 @@ func SoftMaxExp(y, x []float32, max float32, rowLen int) float64 {
 	n := len(x)
 	np := min(rowLen&^(avx512Lanes-1), (n+avx512Lanes-1)&^(avx512Lanes-1))
 	var sum float64
+	i := 0
+	// Whole blocks in AVX-512 assembly when available (same bits).
+	if full := min(np, n&^(avx512Lanes-1)); full > 0 {
+		if s, ok := softMaxBlocks(y, x[:full], max); ok {
+			sum, i = s, full
+		}
+	}
 	var v [avx512Lanes]float32
-	for i := 0; i < np; i += avx512Lanes {
+	for ; i < np; i += avx512Lanes {
 		for l := range v {
 			v[l] = 0 // e^-Inf
 			if i+l < n {

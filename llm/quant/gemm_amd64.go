@@ -6,11 +6,11 @@ import "github.com/quirehq/quire/llm/ggml"
 
 // Multi-row kernels in Go assembly (gemm_*_amd64.s): four-row ones for
 // Q4_K, Q6_K, Q8_0 and Q4_0 (AVX2, FMA, F16C) and, at the avx512vnni
-// level, eight-row ones for the K-quants (1.1-1.25x faster per pair than
-// four rows here). Each returns for every row exactly what the single-row
-// kernel (and so the portable code) returns. Q4_0 and Q8_0 use the AVX2
-// four-row kernel at both levels: VNNI gives the same integers, and these
-// types are not in the Q4_K_M mix this was tuned for. 512-bit integer
+// level, eight-row ones for the K-quants and Q8_0 (1.1-1.6x faster per
+// pair than four rows here). Each returns for every row exactly what the
+// single-row kernel (and so the portable code) returns. The engine sends
+// Q4_0 and Q4_K matrices to the repacked-order kernels instead
+// (repack*.go); these serve MatMulRows' vec_dot order. 512-bit integer
 // steps in the eight-row Q4_K kernel (a whole 64-element chunk per
 // instruction) measured no faster than 256-bit on this Zen 4, nor did
 // VPDPBUSD sub-block sums packed in pairs for one VPDPWSSD (bit-exact,
@@ -38,6 +38,9 @@ func fastGemm(t ggml.Type) (gemm4, gemm8, int) {
 		}
 		return q6KDot4AVX2, nil, ggml.QK_K
 	case ggml.Q8_0:
+		if avx512 {
+			return q8_0Dot4AVX2, q8_0Dot8AVX512, 32 // q8_0_fast_amd64.go
+		}
 		return q8_0Dot4AVX2, nil, 32
 	case ggml.Q4_0:
 		return q4_0Dot4AVX2, nil, 32
