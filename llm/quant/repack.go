@@ -47,6 +47,13 @@ type repackedKernels struct {
 	// eight activation rows, see gemm4 and gemm8); k8 may be nil.
 	k4 gemm4
 	k8 gemm8
+	// tile, when set, replaces k4/k8 in MatMulRowsRepacked: it computes
+	// out[j][r] for weight rows r in [r0, r1) (at most tileRows of them)
+	// and all nAct activation rows (as bytes apart), exactly as
+	// VecDotRepacked would, reusing each weight block across all the
+	// activation rows (it may rearrange the tile's weights into scratch).
+	tile     func(w []byte, rs, r0, r1, nb int, acts []byte, as, nAct int, out [][]float32)
+	tileRows int
 }
 
 // repackedKernel returns the kernels for t at the current SIMD level, or
@@ -93,6 +100,12 @@ func MatMulRowsRepacked(t ggml.Type, w []byte, cols, r0, r1 int, acts []byte, nA
 		}
 	}
 	if r0 == r1 || nAct == 0 || cols == 0 {
+		return
+	}
+	if k := repackedKernel(t); k != nil && k.tile != nil {
+		for t0 := r0; t0 < r1; t0 += k.tileRows {
+			k.tile(w, rs, t0, min(t0+k.tileRows, r1), cols/t.BlockSize(), acts, as, nAct, out)
+		}
 		return
 	}
 	if k := repackedKernel(t); k != nil && k.k4 != nil {

@@ -51,9 +51,6 @@ var (
 // HasAVX512GFNI from the GFNI bit when AVX-512 is usable); tests clear it.
 var q4_0GFNI = cpu.X86.HasAVX512GFNI
 
-// gemvQ4_0Kernel is a group-of-eight-rows gemv kernel.
-type gemvQ4_0Kernel func(w *byte, rs int, a *byte, pre *q4_0Pre, nb, groups int, out *float32)
-
 // repackedQ4_0Kernels returns the Q4_0 kernels for level, nil for none.
 func repackedQ4_0Kernels(level string) *repackedKernels {
 	switch level {
@@ -69,11 +66,27 @@ func repackedQ4_0Kernels(level string) *repackedKernels {
 }
 
 func gemvQ4_0AVX2(w []byte, rs int, a []byte, nb int, out []float32) {
-	gemvQ4_0(q4_0GemvAVX2, q4_0GemvSignAVX2, w, rs, a, nb, out)
+	gemvQ4_0(false, w, rs, a, nb, out)
 }
 
 func gemvQ4_0VNNI(w []byte, rs int, a []byte, nb int, out []float32) {
-	gemvQ4_0(q4_0GemvVNNI, q4_0GemvSignVNNI, w, rs, a, nb, out)
+	gemvQ4_0(true, w, rs, a, nb, out)
+}
+
+// gemvQ4_0Run calls the eight-row kernel of the level directly (not
+// through a func value, so that the prepared activation on gemvQ4_0's
+// stack does not escape to the heap: a func value hides //go:noescape).
+func gemvQ4_0Run(vnni, sign bool, w *byte, rs int, a *byte, pre *q4_0Pre, nb, groups int, out *float32) {
+	switch {
+	case vnni && sign:
+		q4_0GemvSignVNNI(w, rs, a, pre, nb, groups, out)
+	case vnni:
+		q4_0GemvVNNI(w, rs, a, pre, nb, groups, out)
+	case sign:
+		q4_0GemvSignAVX2(w, rs, a, pre, nb, groups, out)
+	default:
+		q4_0GemvAVX2(w, rs, a, pre, nb, groups, out)
+	}
 }
 
 // gemvQ4_0 prepares the activation row and runs kern (sign when a block
@@ -81,7 +94,7 @@ func gemvQ4_0VNNI(w []byte, rs int, a []byte, nb int, out []float32) {
 // run again over the last eight rows (rows are independent, so the
 // overlap rewrites the same values), and a matrix of fewer than eight
 // rows goes row by row through the four-row kernel.
-func gemvQ4_0(kern, sign gemvQ4_0Kernel, w []byte, rs int, a []byte, nb int, out []float32) {
+func gemvQ4_0(vnni bool, w []byte, rs int, a []byte, nb int, out []float32) {
 	rows := len(out)
 	if rows == 0 || nb <= 0 {
 		clear(out)
@@ -104,13 +117,11 @@ func gemvQ4_0(kern, sign gemvQ4_0Kernel, w []byte, rs int, a []byte, nb int, out
 	if nb > len(stack) {
 		pre = make([]q4_0Pre, nb)
 	}
-	if q4_0RepackPrep(&a[0], nb, &pre[0]) != 0 {
-		kern = sign
-	}
+	sign := q4_0RepackPrep(&a[0], nb, &pre[0]) != 0
 	groups := rows / 8
-	kern(&w[0], rs, &a[0], &pre[0], nb, groups, &out[0])
+	gemvQ4_0Run(vnni, sign, &w[0], rs, &a[0], &pre[0], nb, groups, &out[0])
 	if rows%8 != 0 {
-		kern(&w[(rows-8)*rs], rs, &a[0], &pre[0], nb, 1, &out[rows-8])
+		gemvQ4_0Run(vnni, sign, &w[(rows-8)*rs], rs, &a[0], &pre[0], nb, 1, &out[rows-8])
 	}
 }
 
