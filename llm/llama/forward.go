@@ -425,7 +425,8 @@ func (m *Model) matMul(s *State, out rows, w Matrix, x rows, n int) {
 	case w.Rows*rs*n < threads*minWorkBytes:
 		// Too little work to share.
 	case n == 1:
-		// ggml hands out 16-64 rows at a time; keep at least 4 chunks per
+		// Long runs of rows keep each thread's reads sequential (the
+		// multi-row kernels prefetch the next rows); at least 4 chunks per
 		// thread so a slow core does not hold up the rest.
 		per = max(1, min(genChunkRows, w.Rows/(4*threads)))
 	default:
@@ -445,8 +446,9 @@ func (m *Model) matMul(s *State, out rows, w Matrix, x rows, n int) {
 // product runs on the calling thread alone.
 const minWorkBytes = 1 << 16
 
-// genChunkRows is the rows per chunk of a one-token product.
-const genChunkRows = 32
+// genChunkRows is the most rows per chunk of a one-token product (32
+// measured 11% slower on the 7B Q4_0 file, 128 5%).
+const genChunkRows = 512
 
 // promptChunkRows is the rows per chunk of a many-token product.
 const promptChunkRows = 128
