@@ -206,6 +206,10 @@ func MatVec(t ggml.Type, w []byte, rows, cols int, a []byte, out []float32) {
 		matVecQ8_0(w, rs, a, cols/32, out)
 		return
 	}
+	if t == ggml.Q6_K && matVecQ6K != nil {
+		matVecQ6K(w, rs, a, cols/256, out)
+		return
+	}
 	dot := dotFunc(t)
 	for r := 0; r < rows; r++ {
 		out[r] = dot(w[r*rs:(r+1)*rs], a, cols)
@@ -215,5 +219,9 @@ func MatVec(t ggml.Type, w []byte, rows, cols int, a []byte, out []float32) {
 // matVecQ8_0 is MatVec's Q8_0 loop with the multi-row kernels
 // (matVecQ8_0Rows, q8_0_fast_amd64.go); nil in builds without them.
 var matVecQ8_0 func(w []byte, rs int, a []byte, nb int, out []float32)
+
+// matVecQ6K is MatVec's Q6_K loop with the four-row kernel
+// (matVecQ6KRows, q6_k_fast_amd64.go); nil in builds without it.
+var matVecQ6K func(w []byte, rs int, a []byte, nb int, out []float32)
 
 func putLE16(b []byte, v uint16) { binary.LittleEndian.PutUint16(b, v) }

@@ -57,8 +57,15 @@ func repackedQ4_0Kernels(level string) *repackedKernels {
 	case levelAVX2:
 		return repackQ4_0AVX2
 	case levelAVX512VNNI:
+		// The tile kernel for MatMulRowsRepacked: repack_tile_q4_0_amd64.go.
 		if !q4_0GFNI {
+			if q4_0TileOn {
+				return repackQ4_0VNNINoGFNITile
+			}
 			return repackQ4_0VNNINoGFNI
+		}
+		if q4_0TileOn {
+			return repackQ4_0VNNITile
 		}
 		return repackQ4_0VNNI
 	}

@@ -21,7 +21,8 @@ import "fmt"
 
 var (
 	q4KRepackedAVX2 = repackedKernels{gemv: q4KGemvAVX2, k4: q4KRDot4AVX2}
-	q4KRepackedVNNI = repackedKernels{gemv: q4KGemvVNNI, k4: q4KRDot4VNNI, k8: q4KRDot8VNNI}
+	q4KRepackedVNNI = repackedKernels{gemv: q4KGemvVNNI, k4: q4KRDot4VNNI, k8: q4KRDot8VNNI,
+		tile: q4KTileVNNI, tileRows: 64}
 )
 
 // repackedQ4KKernels returns the repacked-order Q4_K kernels for a SIMD
