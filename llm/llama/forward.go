@@ -302,12 +302,13 @@ func scoresF16Vec(att, q []float32, q16 []byte, k []uint16, kvo, kvDim int, scal
 	}
 }
 
-// weighF16Vec is weighF16 in the one-token order: mul_mat(V, kq) is one
-// ggml_vec_dot_f16 per dimension over the padded KV length nkv (see kvLen;
-// the padding weighs 0). That dot keeps 4x16 float lanes over each 64-position
-// block and adds the rest in double; here lane t%64 of every dimension is
-// one row of lanes, filled walking V's rows in order, then folded per
-// dimension as quant's reduction does. Products of two halves are exact
+// weighF16Vec sets o = Σ_t att[t]·V[t] over an F16 cache in llama.cpp's
+// one-token order: mul_mat(V, kq) is one ggml_vec_dot_f16 per dimension
+// over the padded KV length nkv (see kvLen; the padding weighs 0). That dot
+// keeps 4x16 float lanes over each 64-position block and adds the rest in
+// double; here lane t%64 of every dimension is one row of lanes, filled
+// walking V's rows in order (quant.AxpyF16), then folded for all
+// dimensions at once (quant.FoldLanes64). Products of two halves are exact
 // in float32, so each lane sees the same additions as the SIMD kernel.
 func weighF16Vec(o, att []float32, v []uint16, kvo, kvDim int, lanes []float32, nkv int) {
 	tab := (*[1 << 16]float32)(f16Table)
@@ -319,16 +320,12 @@ func weighF16Vec(o, att []float32, v []uint16, kvo, kvDim int, lanes []float32, 
 		a := att[t]
 		quant.AxpyF16(lanes[(t&63)*hd:(t&63+1)*hd], v[t*kvDim+kvo:t*kvDim+kvo+hd], a)
 	}
+	quant.FoldLanes64(o, lanes)
+	if np == n {
+		return
+	}
 	for d := range o {
-		var acc [4][16]float32
-		if np > 0 {
-			for j := range acc {
-				for l := range acc[j] {
-					acc[j][l] = lanes[(16*j+l)*hd+d]
-				}
-			}
-		}
-		sum := float64(quant.ReduceF16Lanes(&acc))
+		sum := float64(o[d])
 		for t := np; t < n; t++ {
 			sum += float64(tab[v[t*kvDim+kvo+d]] * att[t])
 		}
@@ -336,7 +333,8 @@ func weighF16Vec(o, att []float32, v []uint16, kvo, kvDim int, lanes []float32, 
 	}
 }
 
-// scoresF32 is scoresF16 for an F32 cache.
+// scoresF32 sets att[t] = (K[t]·q)·scale over an F32 cache, summing in
+// plain order (the F32 cache is an option outside the golden's F16 path).
 func scoresF32(att, q []float32, k []float32, kvo, kvDim int, scale float32) {
 	hd := len(q)
 	t := 0
@@ -363,7 +361,7 @@ func scoresF32(att, q []float32, k []float32, kvo, kvDim int, scale float32) {
 	}
 }
 
-// weighF32 is weighF16 for an F32 cache.
+// weighF32 sets o = Σ_t att[t]·V[t] over an F32 cache, in plain order.
 func weighF32(o, att []float32, v []float32, kvo, kvDim int) {
 	hd := len(o)
 	clear(o)

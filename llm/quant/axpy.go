@@ -27,3 +27,32 @@ func AxpyF16(dst []float32, v []uint16, a float32) {
 // axpyF16Kernel is the SIMD AxpyF16 over n (a multiple of 8) elements, or
 // nil. Set by axpy_amd64.go.
 var axpyF16Kernel func(dst *float32, v *byte, a float32, n int)
+
+// FoldLanes64 sets out[d] = ReduceF16Lanes of the 64 lanes lanes[i*hd+d]
+// (lane i = 16j+l of accumulator j) for every d < hd = len(out): the fold of
+// ggml_vec_dot_f16's accumulators, for hd dot products at once, laid out as
+// attention's softmax·V fills them (one row of hd per lane).
+func FoldLanes64(out, lanes []float32) {
+	hd := len(out)
+	if len(lanes) < 64*hd {
+		panic("quant: FoldLanes64 needs 64 rows of lanes")
+	}
+	d0 := 0
+	if foldLanesKernel != nil && hd >= 8 {
+		d0 = hd &^ 7
+		foldLanesKernel(&out[0], &lanes[0], 4*hd, d0/8)
+	}
+	var acc [4][avx512Lanes]float32
+	for d := d0; d < hd; d++ {
+		for j := range acc {
+			for l := range acc[j] {
+				acc[j][l] = lanes[(16*j+l)*hd+d]
+			}
+		}
+		out[d] = reduceLanes(&acc)
+	}
+}
+
+// foldLanesKernel folds 8 columns per step for steps steps (stride: bytes
+// per lane row); nil when there is none. Set by axpy_amd64.go.
+var foldLanesKernel func(out, lanes *float32, stride, steps int)

@@ -28,3 +28,25 @@ func TestAxpyF16(t *testing.T) {
 	}
 	require.Panics(t, func() { AxpyF16(make([]float32, 3), make([]uint16, 4), 1) })
 }
+
+// TestFoldLanes64 compares the SIMD fold with ReduceF16Lanes per column.
+func TestFoldLanes64(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 5))
+	for _, hd := range []int{1, 7, 8, 64, 100, 128} {
+		lanes := make([]float32, 64*hd)
+		for i := range lanes {
+			lanes[i] = float32(rng.NormFloat64()) * float32(1+i%5)
+		}
+		out := make([]float32, hd)
+		FoldLanes64(out, lanes)
+		for d := range hd {
+			var acc [4][16]float32
+			for j := range acc {
+				for l := range acc[j] {
+					acc[j][l] = lanes[(16*j+l)*hd+d]
+				}
+			}
+			require.Equal(t, ReduceF16Lanes(&acc), out[d], "hd %d column %d", hd, d)
+		}
+	}
+}
