@@ -28,6 +28,12 @@ type gemm8 func(w, a *byte, stride, nb int, out *[8]float32)
 // gemm_amd64.go; nil elsewhere.
 var gemmKernel func(t ggml.Type) (k4 gemm4, k8 gemm8, blockSize int)
 
+// q8_0Tile returns the Q8_0 tile kernel at the current SIMD level, or nil:
+// it computes out[j][r] for rows [r0, r1) of w (row stride rs, nb blocks)
+// and the nAct activation rows of acts (stride as), each pair bit for bit
+// as dotQ8_0Q8_0. Set by tile_q8_0_amd64.go; nil elsewhere.
+var q8_0Tile func() func(w []byte, rs, r0, r1, nb int, acts []byte, as, nAct int, out [][]float32)
+
 // gemmTileRows is how many weight rows one tile holds: the tile is reused
 // by every group of activation rows, so it should stay in L2 (128 rows of
 // a 4096-wide Q4_K matrix are 288 KiB), while each group of activation
@@ -63,6 +69,12 @@ func MatMulRows(t ggml.Type, w []byte, cols, r0, r1 int, acts []byte, nAct int, 
 	}
 	if r0 == r1 || nAct == 0 {
 		return
+	}
+	if t == ggml.Q8_0 && q8_0Tile != nil && cols > 0 {
+		if tile := q8_0Tile(); tile != nil {
+			tile(w, rs, r0, r1, cols/32, acts, as, nAct, out)
+			return
+		}
 	}
 	if gemmKernel != nil && cols > 0 {
 		if k4, k8, bs := gemmKernel(t); k4 != nil {
