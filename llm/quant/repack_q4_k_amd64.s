@@ -148,9 +148,10 @@
 	RK_MUL(DI, 196, 228, Y8, Y10, Y11); \
 	RK_C(Y8, Y9, C)
 
-// RK_ROW_VNNI is RK_ROW_AVX2 with the constants in registers (RKV_CONSTS)
-// and VPDPWSSD, the low-nibble products into Y8 and the high into Y10 (two
-// dependency chains), added at the end.
+// RKV_ROW is RK_ROW_AVX2 with the constants in registers (RKV_CONSTS),
+// VPDPWSSD, and the bsum pairs in PAIRS (a register or memory): the
+// low-nibble products into Y8 and the high into Y10 (two dependency
+// chains), added at the end.
 #define RKV_CHUNK(P, qo, yl, yh, ML, MH, F) \
 	VMOVDQU qo(P), Y0; \
 	VPSRLW $4, Y0, Y1; \
@@ -163,9 +164,11 @@
 	F Y2, Y0, Y8; \
 	F Y3, Y1, Y10
 
-#define RK_ROW_VNNI(P, C) \
+#define RK_ROW_VNNI(P, C) RKV_ROW(P, C, X14)
+
+#define RKV_ROW(P, C, PAIRS) \
 	RKV_UNPACK(P, X9); \
-	VPMADDWD X14, X9, X9; \
+	VPMADDWD PAIRS, X9, X9; \
 	RKV_CHUNK(P, 16, 4, 36, Y16, Y17, VPMADDWD); \
 	RKV_CHUNK(P, 48, 68, 100, Y18, Y19, VPDPWSSD); \
 	RKV_CHUNK(P, 80, 132, 164, Y20, Y21, VPDPWSSD); \
@@ -383,12 +386,7 @@ TEXT ·q4KGemv4AVX2(SB), NOSPLIT, $0-48
 TEXT ·q4KGemv4AVX2L(SB), NOSPLIT, $0-48
 	RK_GEMV4(RK_ROW_AVX2, PREFETCHT1)
 
-// The VNNI ones also need AVX512VL for registers Y16-Y31.
-
-// func q4KGemv4VNNI(w *byte, rs int, a *byte, nb int, out *float32, groups int)
-TEXT ·q4KGemv4VNNI(SB), NOSPLIT, $0-48
-	RKV_CONSTS
-	RK_GEMV4(RK_ROW_VNNI, PREFETCHT0)
+// The VNNI one also needs AVX512VL for registers Y16-Y31.
 
 // func q4KGemv4VNNIL(w *byte, rs int, a *byte, nb int, out *float32, groups int)
 TEXT ·q4KGemv4VNNIL(SB), NOSPLIT, $0-48
@@ -534,3 +532,61 @@ DATA rkShuf<>+232(SB)/8, $0x800f800f800f800f
 DATA rkShuf<>+240(SB)/8, $0x800f800f800f800f
 DATA rkShuf<>+248(SB)/8, $0x800f800f800f800f
 GLOBL rkShuf<>(SB), RODATA|NOPTR, $256
+
+// RK_GEMV1 is the body of the one-row gemv kernels: the rows one after
+// another, so that the weights are read in address order, one stream that
+// the hardware prefetchers follow (with PREFETCHT0 2 KiB ahead, across
+// page boundaries), where the four-row kernels read four short streams.
+// Each block's C (RKV_ROW into Y4) is folded to [s s m m] and FMAed into
+// [acc 0 accm 0] (X13) with [d_w*d_a 0 dmin_w*d_a 0] (the halves d_w,
+// dmin_w zero-extended to dwords before the conversion): the same float
+// operations per output as RK_GEMV4's lanes. The activation's bsum pairs
+// and d_a come from the prepared blocks at BX (q4KPre, 32 bytes a block).
+// Row at SI (R8 the row base), activations at DI, CX blocks left, rows
+// left R9, outputs R10.
+#define RK_GEMV1 \
+	RKV_CONSTS; \
+	RK_MASK; \
+	MOVQ w+0(FP), R8; \
+	MOVQ out+40(FP), R10; \
+	MOVQ rows+48(FP), R9; \
+rk1_row: \
+	MOVQ R8, SI; \
+	MOVQ a+16(FP), DI; \
+	MOVQ pre+24(FP), BX; \
+	MOVQ nb+32(FP), CX; \
+	VXORPS X13, X13, X13; \
+rk1_block: \
+	PREFETCHT0 2048(SI); \
+	PREFETCHT0 2112(SI); \
+	PREFETCHT0 2176(SI); \
+	RKV_ROW(SI, Y4, (BX)); \
+	VEXTRACTI128 $1, Y4, X5; \
+	VPADDD X5, X4, X4; \
+	VPSHUFD $0xb1, X4, X5; \
+	VPADDD X5, X4, X4; \
+	VCVTDQ2PS X4, X4; \
+	VPMOVZXWD (SI), X0; \
+	VCVTPH2PS X0, X0; \
+	VMULPS.BCST 16(BX), X0, X0; \
+	VFMADD231PS X4, X0, X13; \
+	ADDQ $144, SI; \
+	ADDQ $292, DI; \
+	ADDQ $32, BX; \
+	DECQ CX; \
+	JNZ rk1_block; \
+	VMOVHLPS X13, X13, X1; \
+	VSUBSS X1, X13, X1; \
+	VMOVSS X1, (R10); \
+	ADDQ $4, R10; \
+	ADDQ rs+8(FP), R8; \
+	DECQ R9; \
+	JNZ rk1_row; \
+	VZEROUPPER; \
+	RET
+
+// func q4KGemv1VNNI(w *byte, rs int, a *byte, pre *q4KPre, nb int, out *float32, rows int)
+//
+// Needs the avx512vnni level (AVX512BW, VL for Y16-Y31, VNNI).
+TEXT ·q4KGemv1VNNI(SB), NOSPLIT, $0-56
+	RK_GEMV1

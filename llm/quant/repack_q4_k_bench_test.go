@@ -2,6 +2,8 @@ package quant
 
 import (
 	"fmt"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/quirehq/quire/llm/ggml"
@@ -70,5 +72,47 @@ func BenchmarkQ4KRepacked(b *testing.B) {
 				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/pairs, "ns/pair")
 			})
 		}
+	}
+}
+
+// BenchmarkQ4KGemvStream times the Q4_K gemv as the engine runs it when
+// generating: a matrix far larger than L3 (75 and 66 MB, each row read
+// from memory), cut into chunks of 512 rows taken in turn by two
+// goroutines (llm/llama's genChunkRows), at the avx512vnni level when the
+// CPU has it. MB/s is weight bytes streamed by both together.
+func BenchmarkQ4KGemvStream(b *testing.B) {
+	typ := ggml.Q4_K
+	levels := simdLevelsAvailable()
+	level := levels[len(levels)-1]
+	for _, sh := range []struct{ rows, cols int }{{32768, 4096}, {8192, 14336}} {
+		w, acts := gemmBenchMatrix(typ, sh.rows, sh.cols, 1)
+		rs := typ.RowSize(sh.cols)
+		out := make([]float32, sh.rows)
+		b.Run(fmt.Sprintf("%dx%d/%s", sh.rows, sh.cols, level), func(b *testing.B) {
+			restore := setSIMDLevel(level)
+			defer restore()
+			const per, threads = 512, 2
+			chunks := (sh.rows + per - 1) / per
+			b.SetBytes(int64(len(w)))
+			for b.Loop() {
+				var next atomic.Int64
+				var wg sync.WaitGroup
+				for range threads {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						for {
+							c := int(next.Add(1)) - 1
+							if c >= chunks {
+								return
+							}
+							r0, r1 := c*per, min(sh.rows, (c+1)*per)
+							MatVecRepacked(typ, w[r0*rs:r1*rs], r1-r0, sh.cols, acts, out[r0:r1])
+						}
+					}()
+				}
+				wg.Wait()
+			}
+		})
 	}
 }
