@@ -13,7 +13,7 @@ import (
 
 // MaxBatch is the most tokens one Forward call processes together; longer
 // inputs are split by the caller.
-const MaxBatch = 32
+const MaxBatch = 64
 
 // State is the scratch memory of forward passes, reused across calls, and
 // the worker pool they run on. Each buffer holds MaxBatch rows, one per
@@ -448,8 +448,10 @@ const minWorkBytes = 1 << 16
 // measured 11% slower on the 7B Q4_0 file, 128 5%).
 const genChunkRows = 512
 
-// promptChunkRows is the rows per chunk of a many-token product.
-const promptChunkRows = 128
+// promptChunkRows is the rows per chunk of a many-token product: whole
+// tiles of the GEMM kernels, long enough that their per-call preparation
+// of the activations (tile kernels) is paid rarely.
+const promptChunkRows = 512
 
 // matTask is one matrix product; chunk c is rows c*per.. of w for all n
 // tokens.

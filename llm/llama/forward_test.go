@@ -1,6 +1,7 @@
 package llama
 
 import (
+	"fmt"
 	"math"
 	"path/filepath"
 	"testing"
@@ -198,7 +199,7 @@ func TestForwardErrors(t *testing.T) {
 		msg    string
 	}{
 		{"empty", nil, 0, "0 tokens"},
-		{"too many", make([]int, MaxBatch+1), 0, "tokens (1..32"},
+		{"too many", make([]int, MaxBatch+1), 0, fmt.Sprintf("%d tokens (1..%d", MaxBatch+1, MaxBatch)},
 		{"past the context", []int{1, 2}, 3, "outside the context"},
 		{"negative position", []int{1}, -1, "outside the context"},
 		{"bad token", []int{1, 32000}, 0, "outside the vocabulary"},
