@@ -202,12 +202,8 @@ func MatVec(t ggml.Type, w []byte, rows, cols int, a []byte, out []float32) {
 		panic(fmt.Sprintf("quant: MatVec(%v, %dx%d) got %d weight bytes (want %d), %d activation bytes (want %d), %d outputs",
 			t, rows, cols, len(w), rows*rs, len(a), at.RowSize(cols), len(out)))
 	}
-	if t == ggml.Q8_0 && matVecQ8_0 != nil {
-		matVecQ8_0(w, rs, a, cols/32, out)
-		return
-	}
-	if t == ggml.Q6_K && matVecQ6K != nil {
-		matVecQ6K(w, rs, a, cols/256, out)
+	if k := matVecRows[t]; k != nil {
+		k(w, rs, a, cols/t.BlockSize(), out)
 		return
 	}
 	dot := dotFunc(t)
@@ -216,12 +212,10 @@ func MatVec(t ggml.Type, w []byte, rows, cols int, a []byte, out []float32) {
 	}
 }
 
-// matVecQ8_0 is MatVec's Q8_0 loop with the multi-row kernels
-// (matVecQ8_0Rows, q8_0_fast_amd64.go); nil in builds without them.
-var matVecQ8_0 func(w []byte, rs int, a []byte, nb int, out []float32)
-
-// matVecQ6K is MatVec's Q6_K loop with the four-row kernel
-// (matVecQ6KRows, q6_k_fast_amd64.go); nil in builds without it.
-var matVecQ6K func(w []byte, rs int, a []byte, nb int, out []float32)
+// matVecRows holds MatVec's multi-row SIMD loops by weight type (Q8_0 in
+// q8_0_fast_amd64.go, Q6_K in q6_k_fast_amd64.go): out[r] = dot(row r, a)
+// for len(out) rows rs bytes apart over nb blocks. Empty in builds
+// without them; filled only by init functions, so reads need no lock.
+var matVecRows = map[ggml.Type]func(w []byte, rs int, a []byte, nb int, out []float32){}
 
 func putLE16(b []byte, v uint16) { binary.LittleEndian.PutUint16(b, v) }

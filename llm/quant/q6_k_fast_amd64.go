@@ -2,7 +2,11 @@
 
 package quant
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/quirehq/quire/llm/ggml"
+)
 
 // The four-weight-row Q6_K kernels MatVec uses (q6_k_rows_amd64.s): AVX2
 // at the avx2 level, AVX-512VL+VNNI at the avx512vnni level (fewer
@@ -11,7 +15,7 @@ import "fmt"
 // They return for every row exactly what the single-row q6KDotAVX2, and so
 // the portable dotQ6KQ8K, returns.
 
-func init() { matVecQ6K = matVecQ6KRows }
+func init() { matVecRows[ggml.Q6_K] = matVecQ6KRows }
 
 // matVecQ6KRows computes out[r] = dot(row r, a) for the len(out) rows of
 // a Q6_K matrix at w (row r at bytes [r*rs, r*rs + nb*210), rs >= nb*210)

@@ -121,7 +121,7 @@ func requireMatVecQ6K(t *testing.T, w []byte, rows, cols int, a []byte) {
 // never passes one, but the contract allows it): the bytes between rows
 // must not be read into the sums.
 func TestMatVecQ6KFastStride(t *testing.T) {
-	if matVecQ6K == nil {
+	if matVecRows[ggml.Q6_K] == nil {
 		t.Skip("no multi-row Q6_K kernel in this build")
 	}
 	for _, cols := range []int{256, 1280, 4096} {
@@ -142,7 +142,7 @@ func TestMatVecQ6KFastStride(t *testing.T) {
 				restore := setSIMDLevel(level)
 				out := make([]float32, rows+1)
 				out[rows] = gemmSentinel
-				matVecQ6K(w, rs, a, cols/256, out[:rows])
+				matVecRows[ggml.Q6_K](w, rs, a, cols/256, out[:rows])
 				restore()
 				require.Equal(t, math.Float32bits(gemmSentinel), math.Float32bits(out[rows]), "%s: written past the output", level)
 				for r := 0; r < rows; r++ {
@@ -167,10 +167,10 @@ func TestMatVecQ6KFastShapes(t *testing.T) {
 		require.Panics(t, func() { MatVec(ggml.Q6_K, w[:5*rs-1], 5, 512, a, make([]float32, 5)) }, level)
 		require.Panics(t, func() { MatVec(ggml.Q6_K, w, 5, 512, a[:as-1], make([]float32, 5)) }, level)
 		require.Panics(t, func() { MatVec(ggml.Q6_K, w, 5, 512, a, make([]float32, 4)) }, level)
-		if matVecQ6K != nil {
-			require.Panics(t, func() { matVecQ6K(w[:5*rs-1], rs, a, 2, make([]float32, 5)) }, "%s: short weights", level)
-			require.Panics(t, func() { matVecQ6K(w, rs, a[:as-1], 2, make([]float32, 5)) }, "%s: short activations", level)
-			require.Panics(t, func() { matVecQ6K(w, rs-1, a, 2, make([]float32, 5)) }, "%s: stride below a row", level)
+		if matVecRows[ggml.Q6_K] != nil {
+			require.Panics(t, func() { matVecRows[ggml.Q6_K](w[:5*rs-1], rs, a, 2, make([]float32, 5)) }, "%s: short weights", level)
+			require.Panics(t, func() { matVecRows[ggml.Q6_K](w, rs, a[:as-1], 2, make([]float32, 5)) }, "%s: short activations", level)
+			require.Panics(t, func() { matVecRows[ggml.Q6_K](w, rs-1, a, 2, make([]float32, 5)) }, "%s: stride below a row", level)
 		}
 		restore()
 	}

@@ -2,7 +2,11 @@
 
 package quant
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/quirehq/quire/llm/ggml"
+)
 
 // Q8_0 kernels beyond the single-row ones of simd_amd64.go: the
 // eight-activation-row kernel MatMulRows uses at the avx512vnni level
@@ -11,7 +15,7 @@ import "fmt"
 // exactly what the single-row kernels, and so the portable dotQ8_0Q8_0,
 // return.
 
-func init() { matVecQ8_0 = matVecQ8_0Rows }
+func init() { matVecRows[ggml.Q8_0] = matVecQ8_0Rows }
 
 // matVecQ8_0Rows computes out[r] = dot(row r, a) for the len(out) rows of
 // a Q8_0 matrix at w (row r at bytes [r*rs, r*rs + nb*34), rs >= nb*34)

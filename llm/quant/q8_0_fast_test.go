@@ -185,10 +185,10 @@ func TestMatVecQ8_0FastShapes(t *testing.T) {
 		require.Panics(t, func() { MatVec(ggml.Q8_0, w[:5*68-1], 5, 64, a, make([]float32, 5)) }, level)
 		require.Panics(t, func() { MatVec(ggml.Q8_0, w, 5, 64, a[:67], make([]float32, 5)) }, level)
 		require.Panics(t, func() { MatVec(ggml.Q8_0, w, 5, 64, a, make([]float32, 4)) }, level)
-		if matVecQ8_0 != nil {
-			require.Panics(t, func() { matVecQ8_0(w[:4*68+67], 68, a, 2, make([]float32, 5)) }, "%s: short weights", level)
-			require.Panics(t, func() { matVecQ8_0(w, 68, a[:67], 2, make([]float32, 5)) }, "%s: short activations", level)
-			require.Panics(t, func() { matVecQ8_0(w, 67, a, 2, make([]float32, 5)) }, "%s: stride below a row", level)
+		if matVecRows[ggml.Q8_0] != nil {
+			require.Panics(t, func() { matVecRows[ggml.Q8_0](w[:4*68+67], 68, a, 2, make([]float32, 5)) }, "%s: short weights", level)
+			require.Panics(t, func() { matVecRows[ggml.Q8_0](w, 68, a[:67], 2, make([]float32, 5)) }, "%s: short activations", level)
+			require.Panics(t, func() { matVecRows[ggml.Q8_0](w, 67, a, 2, make([]float32, 5)) }, "%s: stride below a row", level)
 		}
 		restore()
 	}

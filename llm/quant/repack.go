@@ -102,13 +102,13 @@ func MatMulRowsRepacked(t ggml.Type, w []byte, cols, r0, r1 int, acts []byte, nA
 	if r0 == r1 || nAct == 0 || cols == 0 {
 		return
 	}
-	if k := repackedKernel(t); k != nil && k.tile != nil {
+	switch k := repackedKernel(t); {
+	case k != nil && k.tile != nil:
 		for t0 := r0; t0 < r1; t0 += k.tileRows {
 			k.tile(w, rs, t0, min(t0+k.tileRows, r1), cols/t.BlockSize(), acts, as, nAct, out)
 		}
 		return
-	}
-	if k := repackedKernel(t); k != nil && k.k4 != nil {
+	case k != nil && k.k4 != nil:
 		matMulTiles(k.k4, k.k8, cols/t.BlockSize(), w, rs, r0, r1, acts, as, nAct, out)
 		return
 	}
