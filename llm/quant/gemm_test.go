@@ -47,13 +47,14 @@ var gemmSentinel = float32(math.Float32frombits(0x7fc0dead))
 
 // requireGemm runs MatMulRows for rows [r0, r1) at every SIMD level and
 // checks every output bit for bit against the portable per-pair dot and
-// against VecDot at that level, and that entries outside [r0, r1) and
-// beyond nAct are untouched.
+// against VecDot at that level (VecDotBlocks for the AMX kernels), and
+// that entries outside [r0, r1) and beyond nAct are untouched.
 func requireGemm(t *testing.T, typ ggml.Type, w []byte, cols, r0, r1 int, acts []byte, nAct int, msg string) {
 	t.Helper()
 	rs, as := typ.RowSize(cols), VecDotType(typ).RowSize(cols)
-	for _, level := range simdLevelsAvailable() {
-		restore := setSIMDLevel(level)
+	for _, variant := range tileVariants() {
+		restore := variant.set()
+		level := variant.String()
 		out := make([][]float32, nAct+1) // one extra row must stay untouched
 		for j := range out {
 			out[j] = make([]float32, r1+2)
@@ -71,6 +72,10 @@ func requireGemm(t *testing.T, typ ggml.Type, w []byte, cols, r0, r1 int, acts [
 					continue
 				}
 				wr, a := w[r*rs:(r+1)*rs], acts[j*as:(j+1)*as]
+				if variant.amx {
+					requireSameDot(t, level, typ, VecDotBlocks(typ, wr, a, cols), got, where+" vs VecDotBlocks")
+					continue
+				}
 				requireSameDot(t, level, typ, vecDot(typ, wr, a, cols), got, where+" vs portable")
 				requireSameDot(t, level, typ, VecDot(typ, wr, a, cols), got, where+" vs VecDot")
 			}

@@ -18,6 +18,11 @@ func fastRepacked(t ggml.Type) *repackedKernels {
 	default:
 		return nil
 	}
+	if amxOn && simdLevel == levelAVX512VNNI {
+		if k := amxRepacked(t); k != nil {
+			return k
+		}
+	}
 	switch t {
 	case ggml.Q4_0:
 		return repackedQ4_0Kernels(simdLevel)

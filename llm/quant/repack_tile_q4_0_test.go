@@ -22,9 +22,9 @@ func q4_0TileLevel(tb testing.TB, on bool) (restore func()) {
 		tb.Skip("no avx512vnni")
 	}
 	r := setSIMDLevel(levelAVX512VNNI)
-	prev := q4_0TileOn
-	q4_0TileOn = on
-	return func() { q4_0TileOn = prev; r() }
+	prev, prevAMX := q4_0TileOn, amxOn
+	q4_0TileOn, amxOn = on, false
+	return func() { q4_0TileOn, amxOn = prev, prevAMX; r() }
 }
 
 // checkQ4_0Tile runs MatMulRowsRepacked over rows [r0, r1) and compares
@@ -60,9 +60,17 @@ func checkQ4_0Tile(t *testing.T, w, acts []byte, rows, cols, r0, r1, nAct int, w
 // rows holding a -128 (those take the sign kernel), 1 to 33 activation
 // rows, row ranges with every remainder modulo 16 and across tiles, and
 // the extreme integer sums.
-func TestRepackedQ4_0Tile(t *testing.T) {
+func TestRepackedQ4_0Tile(t *testing.T) { testQ4_0Tile(t, false) }
+
+// TestAMXQ4_0Tile is TestRepackedQ4_0Tile for the AMX kernel.
+func TestAMXQ4_0Tile(t *testing.T) { testQ4_0Tile(t, true) }
+
+func testQ4_0Tile(t *testing.T, amx bool) {
 	restore := q4_0TileLevel(t, true)
 	defer restore()
+	if amx {
+		defer useAMX(t)()
+	}
 	k := repackedKernel(ggml.Q4_0)
 	require.NotNil(t, k)
 	require.NotNil(t, k.tile, "no Q4_0 tile kernel at avx512vnni")

@@ -10,7 +10,7 @@ import (
 )
 
 // TestQ4KTile checks MatMulRowsRepacked for Q4_K at every SIMD level (the
-// tile kernel at avx512vnni) against VecDotRepacked bit for bit, with
+// tile kernel at avx512vnni, and the AMX one) against VecDotRepacked bit for bit, with
 // activations made by QuantizeActivations (and random bytes, random
 // bsums included), 1 to 33 activation rows, and row ranges that leave
 // every remainder of the 16-row groups and the tiles.
@@ -53,8 +53,8 @@ func TestQ4KTile(t *testing.T) {
 					want[j][r] = VecDotRepacked(typ, w[r*rs(c.cols):(r+1)*rs(c.cols)], acts[j*as(c.cols):(j+1)*as(c.cols)], c.cols)
 				}
 			}
-			for _, level := range simdLevelsAvailable() {
-				restore := setSIMDLevel(level)
+			for _, level := range tileVariants() {
+				restore := level.set()
 				out := make([][]float32, c.nAct)
 				for j := range out {
 					out[j] = make([]float32, c.rows)
@@ -70,7 +70,7 @@ func TestQ4KTile(t *testing.T) {
 							require.Equal(t, float32(-7), out[j][r], "case %d %+v %s: row %d outside the range written", i, c, level, r)
 							continue
 						}
-						requireSameDot(t, level, typ, want[j][r], out[j][r], "MatMulRowsRepacked tile")
+						requireSameDot(t, level.String(), typ, want[j][r], out[j][r], "MatMulRowsRepacked tile")
 					}
 				}
 			}

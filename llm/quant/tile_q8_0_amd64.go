@@ -56,10 +56,13 @@ var q8_0TileOn = true
 func init() { q8_0Tile = q8_0TileKernel }
 
 // q8_0TileKernel is the q8_0Tile hook: the tile kernel at the avx512vnni
-// level, else nil.
+// level (on AMX when amxOn, in block order), else nil.
 func q8_0TileKernel() func(w []byte, rs, r0, r1, nb int, acts []byte, as, nAct int, out [][]float32) {
 	if simdLevel != levelAVX512VNNI || !q8_0TileOn {
 		return nil
+	}
+	if amxOn {
+		return tileQ8_0AMX
 	}
 	return tileQ8_0VNNI
 }

@@ -21,9 +21,9 @@ func q8_0TileLevel(tb testing.TB, on bool) (restore func()) {
 		tb.Skip("no avx512vnni")
 	}
 	r := setSIMDLevel(levelAVX512VNNI)
-	prev := q8_0TileOn
-	q8_0TileOn = on
-	return func() { q8_0TileOn = prev; r() }
+	prev, prevAMX := q8_0TileOn, amxOn
+	q8_0TileOn, amxOn = on, false
+	return func() { q8_0TileOn, amxOn = prev, prevAMX; r() }
 }
 
 // q8_0TileWeights makes rows random Q8_0 weight rows: random quant bytes
@@ -58,6 +58,9 @@ func checkQ8_0Tile(t *testing.T, w, acts []byte, rows, cols, r0, r1, nAct int, w
 				continue
 			}
 			want := dotQ8_0Q8_0(w[r*rs:(r+1)*rs], acts[j*as:(j+1)*as], cols)
+			if amxOn {
+				want = VecDotBlocks(ggml.Q8_0, w[r*rs:(r+1)*rs], acts[j*as:(j+1)*as], cols)
+			}
 			requireSameDot(t, levelAVX512VNNI, ggml.Q8_0, want, out[j][r],
 				fmt.Sprintf("%s: row %d of [%d, %d), act %d of %d, %d cols", what, r, r0, r1, j, nAct, cols))
 		}
@@ -69,9 +72,18 @@ func checkQ8_0Tile(t *testing.T, w, acts []byte, rows, cols, r0, r1, nAct int, w
 // bytes (a -128 in most rows: the k4 path), some rows with a -128 mixed
 // with clean ones, 1 to 33 activation rows, row ranges with every
 // remainder modulo 16, and the extreme integer sums.
-func TestQ8_0Tile(t *testing.T) {
+func TestQ8_0Tile(t *testing.T) { testQ8_0Tile(t, false) }
+
+// TestAMXQ8_0Tile is TestQ8_0Tile for the AMX kernel, against
+// VecDotBlocks.
+func TestAMXQ8_0Tile(t *testing.T) { testQ8_0Tile(t, true) }
+
+func testQ8_0Tile(t *testing.T, amx bool) {
 	restore := q8_0TileLevel(t, true)
 	defer restore()
+	if amx {
+		defer useAMX(t)()
+	}
 	require.NotNil(t, q8_0Tile)
 	require.NotNil(t, q8_0Tile(), "no Q8_0 tile kernel at avx512vnni")
 	rng := rand.New(rand.NewPCG(17, 19))

@@ -1,0 +1,101 @@
+//go:build amd64 && !noasm
+
+package quant
+
+import (
+	"fmt"
+	"math"
+	"unsafe"
+)
+
+// The Q4_K tile kernel on AMX (see amx_amd64.go), replacing q4KTileVNNI
+// when amxOn. A super-block's sum Σ sc_s*q*y needs each sub-block's scale
+// sc_s (6 bits) inside the product, and TDPBSSD takes int8: so
+// amxQ4KScale turns each weight quant into sc*q <= 945 = 64h + l and writes
+// h and l (both int8) as two operand tiles per 64 columns. Two TDPBSSD per
+// 64 columns (into the h and the l sums) then cover a super-block in eight
+// tile products and two tile stores, and sum = 64*sum_h + sum_l is exact.
+// The rest is gemvQ4KQ8K's float order, per activation row and
+// super-block: d_w*d_a and dmin_w*d_a (float32), acc = fma(float(sum),
+// that, acc), accm likewise with the mins (summed with VPDPWSSD from the
+// activation's bsum pairs), and acc - accm at the end.
+//
+// Weights come in through q4KTilePack (the avx512vnni tile kernel's
+// layout, whose nibble vectors are already the operand's VNNI order).
+
+const amxQ4KHL = 8192 // bytes of h and l tiles per super-block
+
+var amxQ4KConfigs = func() (c [17]amxConfig) {
+	for m := 1; m <= 16; m++ {
+		c[m] = amxTiles(m, 64)
+	}
+	return c
+}()
+
+// tileQ4KAMX is repackedKernels.tile for Q4_K on AMX.
+func tileQ4KAMX(w []byte, rs, r0, r1, nb int, acts []byte, as, nAct int, out [][]float32) {
+	if r1 <= r0 || nAct <= 0 || nb <= 0 {
+		return
+	}
+	if r0 < 0 || nb*q4KSize > rs || len(w) < (r1-1)*rs+nb*q4KSize || nb*q8KSize > as ||
+		len(acts) < (nAct-1)*as+nb*q8KSize || len(out) < nAct || 16*rs > math.MaxInt32 {
+		panic(fmt.Sprintf("quant: Q4_K AMX tile of rows [%d, %d) x %d activation rows of %d blocks (strides %d, %d): got %d weight and %d activation bytes",
+			r0, r1, nAct, nb, rs, as, len(w), len(acts)))
+	}
+	s := amxPool.Get().(*amxScratch)
+	defer amxPool.Put(s)
+	tiles := (nAct + 15) / 16
+	wt := alignedBytes(&s.wt, nb*q4KTileBlock)
+	hl := alignedBytes(&s.hl, nb*amxQ4KHL)
+	da := alignedFloats(&s.da, tiles*nb*16)
+	pairs := alignedBytes(&s.pairs, tiles*nb*256)
+	cbuf := alignedBytes(&s.cbuf, 2048)
+	accm := alignedFloats(&s.accm, 256)
+	obuf := alignedFloats(&s.obuf, 256)
+	// Per tile of 16 activation rows and block: d_a, and each row's eight
+	// bsum pairs (int16, wrapping as the oracle adds them) at 16m.
+	for j := range nAct {
+		t, m := j/16, j%16
+		for b := range nb {
+			blk := acts[j*as+b*q8KSize:][:q8KSize]
+			da[(t*nb+b)*16+m] = q8KD(blk)
+			p := pairs[(t*nb+b)*256+16*m:][:16]
+			for i := range 8 {
+				v := int16(le16(blk[260+4*i:])) + int16(le16(blk[262+4*i:]))
+				putLE16(p[2*i:], uint16(v))
+			}
+		}
+	}
+	var idx [16]int32
+	for g := r0; g < r1; g += 16 {
+		n := min(16, r1-g)
+		for r := range idx {
+			idx[r] = int32(min(r, n-1) * rs)
+		}
+		q4KTilePack(&w[g*rs], &idx, nb, &wt[0])
+		amxQ4KScale(&wt[0], nb, &hl[0])
+		for t := range tiles {
+			mt := min(16, nAct-t*16)
+			amxQ4KTile(&amxQ4KConfigs[mt], &acts[t*16*as+4], as, &da[t*nb*16], &pairs[t*nb*256],
+				&wt[0], &hl[0], nb, (*int32)(unsafe.Pointer(&cbuf[0])), &accm[0], &obuf[0])
+			for m := range mt {
+				copy(out[t*16+m][g:g+n], obuf[m*16:m*16+n])
+			}
+		}
+	}
+}
+
+// amxQ4KScale writes the h and l operand tiles (amxQ4KHL bytes per
+// super-block) of the nb packed super-blocks at wt to hl.
+//
+//go:noescape
+func amxQ4KScale(wt *byte, nb int, hl *byte)
+
+// amxQ4KTile computes the 16x16 results of up to 16 activation rows (cfg
+// says how many; the first one's quants at a, rows as bytes apart, scales
+// da and bsum pairs per block) against the 16 weight rows packed at wt
+// with their h and l tiles at hl, over nb > 0 super-blocks, into out;
+// cbuf (2 KiB) and accm (1 KiB) are 64-byte aligned scratch.
+//
+//go:noescape
+func amxQ4KTile(cfg *amxConfig, a *byte, as int, da *float32, pairs *byte, wt *byte, hl *byte, nb int, cbuf *int32, accm *float32, out *float32)

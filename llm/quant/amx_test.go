@@ -1,0 +1,48 @@
+package quant
+
+import "testing"
+
+// useAMX turns the AMX kernels on for a test, or skips it when this CPU or
+// kernel has no AMX.
+func useAMX(tb testing.TB) (restore func()) {
+	if !amxAvailable {
+		tb.Skip("no AMX-INT8 on this CPU (or the kernel refused the tile state)")
+	}
+	prev := amxOn
+	amxOn = true
+	return func() { amxOn = prev }
+}
+
+// tileVariant is a SIMD level with the AMX kernels off or on.
+type tileVariant struct {
+	level string
+	amx   bool
+}
+
+func (v tileVariant) String() string {
+	if v.amx {
+		return v.level + "+amx"
+	}
+	return v.level
+}
+
+// tileVariants lists every level with AMX off, and avx512vnni with AMX on
+// when the CPU has it.
+func tileVariants() []tileVariant {
+	var vs []tileVariant
+	for _, l := range simdLevelsAvailable() {
+		vs = append(vs, tileVariant{l, false})
+		if amxAvailable && l == amxLevel {
+			vs = append(vs, tileVariant{l, true})
+		}
+	}
+	return vs
+}
+
+// set forces v; restore puts back what was before.
+func (v tileVariant) set() (restore func()) {
+	r := setSIMDLevel(v.level)
+	prev := amxOn
+	amxOn = v.amx
+	return func() { amxOn = prev; r() }
+}
