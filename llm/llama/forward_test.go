@@ -166,15 +166,24 @@ func TestForwardMatchesNaive(t *testing.T) {
 				one = append(one, append([]float32(nil), got...))
 			}
 
-			// A batch gives the same numbers as token by token.
+			// A batch gives the same numbers as token by token (on AMX,
+			// Q8_0 and Q6_K batches sum in block order: the same up to
+			// float rounding).
+			same := func(want, got []float32) {
+				if quant.BatchesInBlockOrder() {
+					require.InDeltaSlice(t, want, got, 1e-3)
+					return
+				}
+				require.Equal(t, want, got)
+			}
 			kb, err := NewCache(m.Config, 16, tc.kv)
 			require.NoError(t, err)
 			got, err := m.Forward(s, kb, tokens[:4], 0, true)
 			require.NoError(t, err)
-			require.Equal(t, one[3], got)
+			same(one[3], got)
 			got, err = m.Forward(s, kb, tokens[4:], 4, true)
 			require.NoError(t, err)
-			require.Equal(t, one[len(tokens)-1], got)
+			same(one[len(tokens)-1], got)
 			t.Logf("max |Δlogit| vs float64 reference: %.5f", worst)
 			require.Less(t, worst, tc.tol)
 		})

@@ -28,11 +28,15 @@ type gemm8 func(w, a *byte, stride, nb int, out *[8]float32)
 // gemm_amd64.go; nil elsewhere.
 var gemmKernel func(t ggml.Type) (k4 gemm4, k8 gemm8, blockSize int)
 
-// q8_0Tile returns the Q8_0 tile kernel at the current SIMD level, or nil:
-// it computes out[j][r] for rows [r0, r1) of w (row stride rs, nb blocks)
-// and the nAct activation rows of acts (stride as), each pair bit for bit
-// as dotQ8_0Q8_0. Set by tile_q8_0_amd64.go; nil elsewhere.
-var q8_0Tile func() func(w []byte, rs, r0, r1, nb int, acts []byte, as, nAct int, out [][]float32)
+// tileFunc computes out[j][r] for rows [r0, r1) of w (row stride rs, nb
+// blocks) and the nAct activation rows of acts (stride as).
+type tileFunc func(w []byte, rs, r0, r1, nb int, acts []byte, as, nAct int, out [][]float32)
+
+// tileKernel returns MatMulRows' tile kernel for weight type t at the
+// current SIMD level, or nil: each pair bit for bit as VecDot, or as
+// VecDotBlocks for the AMX kernels of Q8_0 and Q6_K. Set by
+// gemm_amd64.go; nil elsewhere.
+var tileKernel func(t ggml.Type) tileFunc
 
 // gemmTileRows is how many weight rows one tile holds: the tile is reused
 // by every group of activation rows, so it should stay in L2 (128 rows of
@@ -46,7 +50,7 @@ const gemmTileRows = 128
 // the matrix from row 0, row-major as in GGUF) and nAct activation rows
 // already quantized to VecDotType(t) (acts holds them back to back, each
 // at.RowSize(cols) bytes). out[j] has length >= r1. Results are
-// bit-identical to calling VecDot per pair. It runs on one thread; callers
+// bit-identical to calling VecDot per pair (VecDotBlocks with AMX). It runs on one thread; callers
 // split [r0, r1) across threads. Mismatched lengths are a programming error
 // and panic, as in MatVec.
 func MatMulRows(t ggml.Type, w []byte, cols, r0, r1 int, acts []byte, nAct int, out [][]float32) {
@@ -70,9 +74,9 @@ func MatMulRows(t ggml.Type, w []byte, cols, r0, r1 int, acts []byte, nAct int, 
 	if r0 == r1 || nAct == 0 {
 		return
 	}
-	if t == ggml.Q8_0 && q8_0Tile != nil && cols > 0 {
-		if tile := q8_0Tile(); tile != nil {
-			tile(w, rs, r0, r1, cols/32, acts, as, nAct, out)
+	if tileKernel != nil && cols > 0 {
+		if tile := tileKernel(t); tile != nil {
+			tile(w, rs, r0, r1, cols/t.BlockSize(), acts, as, nAct, out)
 			return
 		}
 	}

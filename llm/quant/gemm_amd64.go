@@ -16,7 +16,23 @@ import "github.com/quirehq/quire/llm/ggml"
 // VPDPBUSD sub-block sums packed in pairs for one VPDPWSSD (bit-exact,
 // 12 multiplies per row and block instead of 16, but 8 more other ops).
 
-func init() { gemmKernel = fastGemm }
+func init() {
+	gemmKernel = fastGemm
+	tileKernel = fastTile
+}
+
+// fastTile is tileKernel: the Q8_0 tile kernel, and on AMX the Q6_K one.
+func fastTile(t ggml.Type) tileFunc {
+	switch t {
+	case ggml.Q8_0:
+		return q8_0TileKernel()
+	case ggml.Q6_K:
+		if amxOn && simdLevel == amxLevel {
+			return tileQ6KAMX
+		}
+	}
+	return nil
+}
 
 // fastGemm returns the four-row kernel for t at the current SIMD level, the
 // eight-row one if the level has it, and the block size their nb counts;

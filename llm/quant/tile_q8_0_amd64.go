@@ -9,7 +9,7 @@ import (
 	"unsafe"
 )
 
-// The Q8_0 tile kernel of MatMulRows (the q8_0Tile hook of gemm.go) at the
+// The Q8_0 tile kernel of MatMulRows (tileKernel in gemm.go) at the
 // avx512vnni level: the same per-pair arithmetic as dotQ8_0Q8_0 (per
 // block the eight exact int32 lanes, lane k = Σ x*y over positions
 // 4k..4k+3, then acc[k] = fma(float(lane[k]), d_w*d_a, acc[k]), blocks in
@@ -53,11 +53,9 @@ const (
 // and tests clear it to compare with k4/k8).
 var q8_0TileOn = true
 
-func init() { q8_0Tile = q8_0TileKernel }
-
-// q8_0TileKernel is the q8_0Tile hook: the tile kernel at the avx512vnni
-// level (on AMX when amxOn, in block order), else nil.
-func q8_0TileKernel() func(w []byte, rs, r0, r1, nb int, acts []byte, as, nAct int, out [][]float32) {
+// q8_0TileKernel is MatMulRows' Q8_0 tile kernel (tileKernel): at the
+// avx512vnni level (on AMX when amxOn, in block order), else nil.
+func q8_0TileKernel() tileFunc {
 	if simdLevel != levelAVX512VNNI || !q8_0TileOn {
 		return nil
 	}

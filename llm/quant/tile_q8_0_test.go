@@ -84,8 +84,7 @@ func testQ8_0Tile(t *testing.T, amx bool) {
 	if amx {
 		defer useAMX(t)()
 	}
-	require.NotNil(t, q8_0Tile)
-	require.NotNil(t, q8_0Tile(), "no Q8_0 tile kernel at avx512vnni")
+	require.NotNil(t, q8_0TileKernel(), "no Q8_0 tile kernel at avx512vnni")
 	rng := rand.New(rand.NewPCG(17, 19))
 	as := func(cols int) int { return ggml.Q8_0.RowSize(cols) }
 	for _, cols := range []int{32, 64, 96, 4096, 14336} {
