@@ -49,7 +49,7 @@ func tileQ4KAMX(w []byte, rs, r0, r1, nb int, acts []byte, as, nAct int, out [][
 	hl := alignedBytes(&s.hl, nb*amxQ4KHL)
 	da := alignedFloats(&s.da, tiles*nb*16)
 	pairs := alignedBytes(&s.pairs, tiles*nb*256)
-	cbuf := alignedBytes(&s.cbuf, 2048)
+	cbuf := alignedBytes(&s.cbuf, 4096)
 	accm := alignedFloats(&s.accm, 256)
 	obuf := alignedFloats(&s.obuf, 256)
 	// Per tile of 16 activation rows and block: d_a, and each row's eight
@@ -95,7 +95,8 @@ func amxQ4KScale(wt *byte, nb int, hl *byte)
 // says how many; the first one's quants at a, rows as bytes apart, scales
 // da and bsum pairs per block) against the 16 weight rows packed at wt
 // with their h and l tiles at hl, over nb > 0 super-blocks, into out;
-// cbuf (2 KiB) and accm (1 KiB) are 64-byte aligned scratch.
+// cbuf (4 KiB: two buffers of h and l sums) and accm (1 KiB) are 64-byte
+// aligned scratch.
 //
 //go:noescape
 func amxQ4KTile(cfg *amxConfig, a *byte, as int, da *float32, pairs *byte, wt *byte, hl *byte, nb int, cbuf *int32, accm *float32, out *float32)
