@@ -45,6 +45,7 @@ type amxScratch struct {
 	cbuf  []byte    // two int32 tiles
 	obuf  []float32 // one 16x16 result
 	slow  []int     // activation rows holding a -128
+	aq    []byte    // Q8_0 activation quants, [tile][block][16 rows][32]
 }
 
 var amxPool = sync.Pool{New: func() any { return new(amxScratch) }}
@@ -66,6 +67,10 @@ func tileQ4_0AMX(w []byte, rs, r0, r1, nb int, acts []byte, as, nAct int, out []
 	da := alignedFloats(&s.da, tiles*nb*16)
 	cbuf := alignedBytes(&s.cbuf, 2048)
 	obuf := alignedFloats(&s.obuf, 256)
+	aq := alignedBytes(&s.aq, tiles*nb*512)
+	for t := range tiles {
+		amxActPack(&acts[t*16*as], as, min(16, nAct-t*16), nb, &aq[t*nb*512])
+	}
 	// The activation scales, and the rows holding a -128 (the quantizer
 	// never makes one): those get the sign products of the k4 kernel,
 	// which ggml's repacked GEMV has too, after the AMX pass.
@@ -84,7 +89,7 @@ func tileQ4_0AMX(w []byte, rs, r0, r1, nb int, acts []byte, as, nAct int, out []
 		amxQ4_0Pack(&w[g*rs], &off, nb, &wt[0])
 		for t := range tiles {
 			mt := min(16, nAct-t*16)
-			amxBlockTile(&amxQ4_0Configs[mt], &acts[t*16*as+2], as, &da[t*nb*16], &wt[0], nb,
+			amxBlockTile(&amxQ4_0Configs[mt], &aq[t*nb*512], 32, &da[t*nb*16], &wt[0], nb,
 				(*int32)(unsafe.Pointer(&cbuf[0])), &obuf[0])
 			for m := range mt {
 				copy(out[t*16+m][g:g+n], obuf[m*16:m*16+n])
@@ -149,6 +154,10 @@ func tileQ8_0AMX(w []byte, rs, r0, r1, nb int, acts []byte, as, nAct int, out []
 	da := alignedFloats(&s.da, tiles*nb*16)
 	cbuf := alignedBytes(&s.cbuf, 2048)
 	obuf := alignedFloats(&s.obuf, 256)
+	aq := alignedBytes(&s.aq, tiles*nb*512)
+	for t := range tiles {
+		amxActPack(&acts[t*16*as], as, min(16, nAct-t*16), nb, &aq[t*nb*512])
+	}
 	for j := range nAct {
 		amxQ8_0Prep(&acts[j*as], nb, &da[(j/16*nb)*16+j%16], 64)
 	}
@@ -161,7 +170,7 @@ func tileQ8_0AMX(w []byte, rs, r0, r1, nb int, acts []byte, as, nAct int, out []
 		amxQ8_0Pack(&w[g*rs], &off, nb, &wt[0])
 		for t := range tiles {
 			mt := min(16, nAct-t*16)
-			amxBlockTile(&amxQ4_0Configs[mt], &acts[t*16*as+2], as, &da[t*nb*16], &wt[0], nb,
+			amxBlockTile(&amxQ4_0Configs[mt], &aq[t*nb*512], 32, &da[t*nb*16], &wt[0], nb,
 				(*int32)(unsafe.Pointer(&cbuf[0])), &obuf[0])
 			for m := range mt {
 				copy(out[t*16+m][g:g+n], obuf[m*16:m*16+n])
@@ -175,3 +184,10 @@ func tileQ8_0AMX(w []byte, rs, r0, r1, nb int, acts []byte, as, nAct int, out []
 //
 //go:noescape
 func amxQ8_0Pack(w *byte, off *[amxQ4_0Group]int32, nb int, dst *byte)
+
+// amxActPack copies the quants of rows (at most 16) Q8_0 activation rows
+// at a, as bytes apart, to dst as [block][row][32] (512 bytes a block),
+// so that each tile load reads 512 contiguous bytes.
+//
+//go:noescape
+func amxActPack(a *byte, as int, rows int, nb int, dst *byte)

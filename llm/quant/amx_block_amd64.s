@@ -36,13 +36,16 @@ TEXT ·amxBlockTile(SB), NOSPLIT, $0-64
 	VPXORD Z31, Z31, Z31
 
 	// Block i's tile goes to buffer i%2 and its floats are done one block
-	// later, so the vector loads never wait on the tile store just issued.
+	// later, before the next tile store: vector loads that come after a
+	// tile store in program order wait for it, so the float work of block
+	// i-1 sits between block i's product and its store, and the two units
+	// overlap.
 	TILELOADD_T0_AX_BX
 	TILELOADD_T1_SI_CX
 	TILEZERO_T2
 	TDPBSSD_T2_T0_T1
 	TILESTORED_DX_CX_T2
-	ADDQ $34, AX
+	ADDQ $512, AX
 	ADDQ $576, SI
 	DECQ R14
 	JZ   lastb0
@@ -52,8 +55,7 @@ loop:
 	TILELOADD_T5_SI_CX
 	TILEZERO_T3
 	TDPBSSD_T3_T4_T5
-	TILESTORED_R15_CX_T3
-	ADDQ $34, AX
+	ADDQ $512, AX
 	ADDQ $576, SI
 	VMOVUPS -640(SI), Z0
 	VMULPS.BCST 0(DI), Z0, Z1
@@ -104,6 +106,7 @@ loop:
 	VMULPS.BCST 60(DI), Z0, Z1
 	VCVTDQ2PS 960(DX), Z2
 	VFMADD231PS Z2, Z1, Z31
+	TILESTORED_R15_CX_T3
 	ADDQ $64, DI
 	DECQ R14
 	JZ   lastb1
@@ -111,8 +114,7 @@ loop:
 	TILELOADD_T1_SI_CX
 	TILEZERO_T2
 	TDPBSSD_T2_T0_T1
-	TILESTORED_DX_CX_T2
-	ADDQ $34, AX
+	ADDQ $512, AX
 	ADDQ $576, SI
 	VMOVUPS -640(SI), Z0
 	VMULPS.BCST 0(DI), Z0, Z1
@@ -163,6 +165,7 @@ loop:
 	VMULPS.BCST 60(DI), Z0, Z1
 	VCVTDQ2PS 960(R15), Z2
 	VFMADD231PS Z2, Z1, Z31
+	TILESTORED_DX_CX_T2
 	ADDQ $64, DI
 	DECQ R14
 	JNZ  loop
@@ -433,5 +436,33 @@ q8packloop:
 	JNZ  q8packloop
 
 q8packdone:
+	VZEROUPPER
+	RET
+
+// func amxActPack(a *byte, as int, rows int, nb int, dst *byte)
+TEXT ·amxActPack(SB), NOSPLIT, $0-40
+	MOVQ a+0(FP), SI
+	MOVQ as+8(FP), BX
+	MOVQ rows+16(FP), R8
+	MOVQ nb+24(FP), R9
+	MOVQ dst+32(FP), DI
+	ADDQ $2, SI
+
+actrow:
+	MOVQ SI, AX
+	MOVQ DI, DX
+	MOVQ R9, CX
+
+actblock:
+	VMOVDQU (AX), Y0
+	VMOVDQU Y0, (DX)
+	ADDQ $34, AX
+	ADDQ $512, DX
+	DECQ CX
+	JNZ  actblock
+	ADDQ BX, SI
+	ADDQ $32, DI
+	DECQ R8
+	JNZ  actrow
 	VZEROUPPER
 	RET

@@ -35,13 +35,16 @@ def epi(creg, dwaddr, dabase):
 
 p('''
 	// Block i's tile goes to buffer i%2 and its floats are done one block
-	// later, so the vector loads never wait on the tile store just issued.
+	// later, before the next tile store: vector loads that come after a
+	// tile store in program order wait for it, so the float work of block
+	// i-1 sits between block i's product and its store, and the two units
+	// overlap.
 	TILELOADD_T0_AX_BX
 	TILELOADD_T1_SI_CX
 	TILEZERO_T2
 	TDPBSSD_T2_T0_T1
 	TILESTORED_DX_CX_T2
-	ADDQ $34, AX
+	ADDQ $512, AX
 	ADDQ $576, SI
 	DECQ R14
 	JZ   lastb0
@@ -51,22 +54,22 @@ loop:
 	TILELOADD_T5_SI_CX
 	TILEZERO_T3
 	TDPBSSD_T3_T4_T5
-	TILESTORED_R15_CX_T3
-	ADDQ $34, AX
+	ADDQ $512, AX
 	ADDQ $576, SI''')
 epi('DX', '-640(SI)', 0)
-p('''	ADDQ $64, DI
+p('''	TILESTORED_R15_CX_T3
+	ADDQ $64, DI
 	DECQ R14
 	JZ   lastb1
 	TILELOADD_T0_AX_BX
 	TILELOADD_T1_SI_CX
 	TILEZERO_T2
 	TDPBSSD_T2_T0_T1
-	TILESTORED_DX_CX_T2
-	ADDQ $34, AX
+	ADDQ $512, AX
 	ADDQ $576, SI''')
 epi('R15', '-640(SI)', 0)
-p('''	ADDQ $64, DI
+p('''	TILESTORED_DX_CX_T2
+	ADDQ $64, DI
 	DECQ R14
 	JNZ  loop
 
@@ -189,3 +192,33 @@ q8packdone:
 	RET
 ''')
 open(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'amx_block_amd64.s'), 'a').write('\n'.join(q8))
+
+open(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'amx_block_amd64.s'), 'a').write('''
+// func amxActPack(a *byte, as int, rows int, nb int, dst *byte)
+TEXT ·amxActPack(SB), NOSPLIT, $0-40
+	MOVQ a+0(FP), SI
+	MOVQ as+8(FP), BX
+	MOVQ rows+16(FP), R8
+	MOVQ nb+24(FP), R9
+	MOVQ dst+32(FP), DI
+	ADDQ $2, SI
+
+actrow:
+	MOVQ SI, AX
+	MOVQ DI, DX
+	MOVQ R9, CX
+
+actblock:
+	VMOVDQU (AX), Y0
+	VMOVDQU Y0, (DX)
+	ADDQ $34, AX
+	ADDQ $512, DX
+	DECQ CX
+	JNZ  actblock
+	ADDQ BX, SI
+	ADDQ $32, DI
+	DECQ R8
+	JNZ  actrow
+	VZEROUPPER
+	RET
+''')
