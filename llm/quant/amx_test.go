@@ -2,15 +2,20 @@ package quant
 
 import "testing"
 
-// useAMX turns the AMX kernels on for a test, or skips it when this CPU or
-// kernel has no AMX.
-func useAMX(tb testing.TB) (restore func()) {
+// useAMX turns the AMX kernels on for a test and reports true; on a CPU
+// (or kernel) without AMX it checks instead that they are off and reports
+// false, and the test has nothing more to run.
+func useAMX(tb testing.TB) (ok bool, restore func()) {
 	if !amxAvailable {
-		tb.Skip("no AMX-INT8 on this CPU (or the kernel refused the tile state)")
+		if amxOn || BatchesInBlockOrder() {
+			tb.Fatal("AMX kernels are on without AMX")
+		}
+		tb.Log("no AMX-INT8 on this CPU (or the kernel refused the tile state): the AVX-512 kernels run instead")
+		return false, func() {}
 	}
 	prev := amxOn
 	amxOn = true
-	return func() { amxOn = prev }
+	return true, func() { amxOn = prev }
 }
 
 // tileVariant is a SIMD level with the AMX kernels off or on.

@@ -69,7 +69,11 @@ func testQ4_0Tile(t *testing.T, amx bool) {
 	restore := q4_0TileLevel(t, true)
 	defer restore()
 	if amx {
-		defer useAMX(t)()
+		ok, restoreAMX := useAMX(t)
+		defer restoreAMX()
+		if !ok {
+			return
+		}
 	}
 	k := repackedKernel(ggml.Q4_0)
 	require.NotNil(t, k)
