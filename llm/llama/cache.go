@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/quirehq/quire/llm/ggml"
+	"github.com/quirehq/quire/llm/quant"
 )
 
 // Cache is the key/value cache of one sequence: for every layer, the keys
@@ -56,11 +57,8 @@ func (kc *Cache) Bytes() int64 {
 func (kc *Cache) store(l, pos int, k, v []float32) {
 	off := pos * kc.kvDim
 	if kc.Type == ggml.F16 {
-		kd, vd := kc.k16[l][off:off+kc.kvDim], kc.v16[l][off:off+kc.kvDim]
-		for i := range kd {
-			kd[i] = toF16(k[i])
-			vd[i] = toF16(v[i])
-		}
+		quant.FP32ToFP16Row(kc.k16[l][off:off+kc.kvDim], k[:kc.kvDim])
+		quant.FP32ToFP16Row(kc.v16[l][off:off+kc.kvDim], v[:kc.kvDim])
 		return
 	}
 	copy(kc.k32[l][off:], k)

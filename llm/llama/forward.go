@@ -1,7 +1,6 @@
 package llama
 
 import (
-	"encoding/binary"
 	"fmt"
 	"math"
 	"runtime"
@@ -12,8 +11,11 @@ import (
 )
 
 // MaxBatch is the most tokens one Forward call processes together; longer
-// inputs are split by the caller.
-const MaxBatch = 64
+// inputs are split by the caller. The tile kernels rearrange each group of
+// weight rows once per call and reuse it for every token, so a prompt's
+// products get cheaper per token up to about this size (AMX's most of
+// all: its rearrangement costs as much as 4-8 tokens' products).
+const MaxBatch = 128
 
 // State is the scratch memory of forward passes, reused across calls, and
 // the worker pool they run on. Each buffer holds MaxBatch rows, one per
@@ -29,7 +31,12 @@ type State struct {
 	pool *Pool
 	outs [][]float32 // the output rows of the current product
 	mt   matTask     // reused so that handing work to the pool allocates nothing
-	at   attnTask    // likewise
+	qt   quantTask
+	// actType and actRows say what act holds (matMul with again reuses it:
+	// Q, K and V, and gate and up, multiply the same activations).
+	actType ggml.Type
+	actRows int
+	at      attnTask // likewise
 }
 
 // headScratch is what attention needs for one head at a time.
@@ -125,9 +132,9 @@ func (m *Model) Forward(s *State, kc *Cache, tokens []int, pos int, wantLogits b
 		for i := range n {
 			rmsNorm(s.xb.at(i), s.x.at(i), L.AttnNorm, c.Eps)
 		}
-		m.matMul(s, s.q, L.Wq, s.xb, n)
-		m.matMul(s, s.k, L.Wk, s.xb, n)
-		m.matMul(s, s.v, L.Wv, s.xb, n)
+		m.matMul(s, s.q, L.Wq, s.xb, n, false)
+		m.matMul(s, s.k, L.Wk, s.xb, n, true)
+		m.matMul(s, s.v, L.Wv, s.xb, n, true)
 		for i := range n {
 			rope(s.q.at(i), pos+i, c.HeadDim, c.RopeTheta)
 			rope(s.k.at(i), pos+i, c.HeadDim, c.RopeTheta)
@@ -136,19 +143,19 @@ func (m *Model) Forward(s *State, kc *Cache, tokens []int, pos int, wantLogits b
 		for i := range n {
 			m.attention(s, kc, l, pos+i, s.q.at(i), s.xb2.at(i))
 		}
-		m.matMul(s, s.xb, L.Wo, s.xb2, n)
+		m.matMul(s, s.xb, L.Wo, s.xb2, n, false)
 		add(s.x.data[:n*c.Dim], s.xb.data)
 
 		// Feed-forward: pre-norm, SwiGLU, residual.
 		for i := range n {
 			rmsNorm(s.xb.at(i), s.x.at(i), L.FFNNorm, c.Eps)
 		}
-		m.matMul(s, s.hb, L.Gate, s.xb, n)
-		m.matMul(s, s.hb2, L.Up, s.xb, n)
+		m.matMul(s, s.hb, L.Gate, s.xb, n, false)
+		m.matMul(s, s.hb2, L.Up, s.xb, n, true)
 		for i := range n {
 			quant.SwiGLU(s.hb.at(i), s.hb.at(i), s.hb2.at(i))
 		}
-		m.matMul(s, s.xb, L.Down, s.hb, n)
+		m.matMul(s, s.xb, L.Down, s.hb, n, false)
 		add(s.x.data[:n*c.Dim], s.xb.data)
 	}
 
@@ -156,7 +163,7 @@ func (m *Model) Forward(s *State, kc *Cache, tokens []int, pos int, wantLogits b
 		return nil, nil
 	}
 	rmsNorm(s.xb.at(0), s.x.at(n-1), m.OutNorm, c.Eps)
-	m.matMul(s, s.logits, m.Output, s.xb, 1)
+	m.matMul(s, s.logits, m.Output, s.xb, 1, false)
 	return s.logits.at(0), nil
 }
 
@@ -185,8 +192,26 @@ func rmsNorm(out, x, w []float32, eps float32) {
 // files expect because converters permute Q and K. θ_i is a running float32
 // product, as in ggml_rope_cache_init, and the rotation is written with the
 // fused multiply-adds GCC makes of ggml's rotate_pairs.
+//
+// The angles are the same for every head, so their cosines and sines are
+// computed once per call (for heads of up to 2*ropeMaxPairs values) and
+// the rotation runs as quant.RotatePairs (the CPU's FMA where it has one).
 func rope(x []float32, pos, headDim int, theta float32) {
 	scale := float32(math.Pow(float64(theta), -2.0/float64(headDim)))
+	if headDim/2 <= ropeMaxPairs && headDim%2 == 0 {
+		// bs = (cos, sin), zs = (-sin, cos) per pair: x1*(-sin) is
+		// exactly -(x1*sin).
+		var bs, zs [2 * ropeMaxPairs]float32
+		t := float32(pos)
+		for i := 0; i < headDim; i += 2 {
+			sin, cos := math.Sincos(float64(t))
+			cs, sn := float32(cos), float32(sin)
+			bs[i], bs[i+1], zs[i], zs[i+1] = cs, sn, -sn, cs
+			t *= scale
+		}
+		quant.RotatePairs(x, bs[:headDim], zs[:headDim])
+		return
+	}
 	for h := 0; h < len(x); h += headDim {
 		t := float32(pos)
 		for i := 0; i < headDim; i += 2 {
@@ -199,6 +224,10 @@ func rope(x []float32, pos, headDim int, theta float32) {
 		}
 	}
 }
+
+// ropeMaxPairs is the most rotation pairs per head whose angles rope keeps
+// on the stack (head size 512); larger heads recompute them per head.
+const ropeMaxPairs = 256
 
 // attention computes causal grouped-query attention of query q (all heads)
 // at pos over the cached positions 0..pos, writing the concatenated heads
@@ -291,14 +320,17 @@ func f16Bytes(x []uint16) []byte {
 }
 
 // scoresF16Vec is scoresF16 in the one-token order: each score is one
-// ggml_vec_dot_f16 (quant.VecDot) of a key row and the F16 query.
+// ggml_vec_dot_f16 (quant.VecDot) of a key row and the F16 query, all rows
+// of the head in one quant.DotF16Rows call.
 func scoresF16Vec(att, q []float32, q16 []byte, k []uint16, kvo, kvDim int, scale float32) {
 	hd := len(q)
-	for i, v := range q {
-		binary.LittleEndian.PutUint16(q16[2*i:], toF16(v))
+	quant.QuantizeActivations(ggml.F16, q, q16[:2*hd])
+	if len(att) == 0 {
+		return
 	}
+	quant.DotF16Rows(att, k[kvo:], kvDim, q16[:2*hd])
 	for t := range att {
-		att[t] = quant.VecDot(ggml.F16, f16Bytes(k[t*kvDim+kvo:t*kvDim+kvo+hd]), q16[:2*hd], hd) * scale
+		att[t] *= scale
 	}
 }
 
@@ -307,20 +339,21 @@ func scoresF16Vec(att, q []float32, q16 []byte, k []uint16, kvo, kvDim int, scal
 // over the padded KV length nkv (see kvLen; the padding weighs 0). That dot
 // keeps 4x16 float lanes over each 64-position block and adds the rest in
 // double; here lane t%64 of every dimension is one row of lanes, filled
-// walking V's rows in order (quant.AxpyF16), then folded for all
+// walking V's rows in order (quant.AxpyF16Rows), then folded for all
 // dimensions at once (quant.FoldLanes64). Products of two halves are exact
 // in float32, so each lane sees the same additions as the SIMD kernel.
+//
+// lanes must be all zero on entry and is left so: only the rows this call
+// filled are cleared (after the fold), which spares clearing all 64 rows
+// while the context is short.
 func weighF16Vec(o, att []float32, v []uint16, kvo, kvDim int, lanes []float32, nkv int) {
 	tab := (*[1 << 16]float32)(f16Table)
 	hd, n := len(o), len(att)
 	np := min(nkv&^63, n) // positions inside whole 64-blocks
 	lanes = lanes[:64*hd]
-	clear(lanes)
-	for t := 0; t < np; t++ {
-		a := att[t]
-		quant.AxpyF16(lanes[(t&63)*hd:(t&63+1)*hd], v[t*kvDim+kvo:t*kvDim+kvo+hd], a)
-	}
+	quant.AxpyF16Rows(lanes, v[kvo:], kvDim, att[:np])
 	quant.FoldLanes64(o, lanes)
+	clear(lanes[:min(np, 64)*hd])
 	if np == n {
 		return
 	}
@@ -392,16 +425,45 @@ func weighF32(o, att []float32, v []float32, kvo, kvDim int) {
 // softmax normalizes one attention row in place as ggml_soft_max_f32 does
 // over llama.cpp's padded KV length nkv: ggml's vector exponential, the
 // sum in float64 block by block, then one float32 scale.
+//
+// x's capacity past len(x), up to the next multiple of 16, is scratch: it
+// is filled with -Inf, masked positions as in llama.cpp's row, so that the
+// last block also runs in SIMD. e^(-Inf-max) is +0, the very value
+// SoftMaxExp gives masked lanes, so the sum is the same.
 func softmax(x []float32, nkv int) {
-	mx := float32(math.Inf(-1))
-	for _, v := range x {
-		mx = max(mx, v)
+	mx := maxF32(x)
+	n, m := len(x), len(x)
+	if p := min((n+15)&^15, nkv&^15, cap(x)); p > n && mx > float32(math.Inf(-1)) {
+		m = p
+		pad := x[n:m]
+		for i := range pad {
+			pad[i] = float32(math.Inf(-1))
+		}
 	}
-	sum := quant.SoftMaxExp(x, x, mx, nkv)
+	sum := quant.SoftMaxExp(x[:m], x[:m], mx, nkv)
 	inv := float32(1 / sum)
 	for i := range x {
 		x[i] *= inv
 	}
+}
+
+// maxF32 is the largest of -Inf and x's values by Go's max (NaN if any is
+// NaN, +0 over -0): an associative and commutative order, so four running
+// maxima (which pipeline) give the same value as one.
+func maxF32(x []float32) float32 {
+	m0 := float32(math.Inf(-1))
+	m1, m2, m3 := m0, m0, m0
+	i := 0
+	for ; i+4 <= len(x); i += 4 {
+		m0 = max(m0, x[i])
+		m1 = max(m1, x[i+1])
+		m2 = max(m2, x[i+2])
+		m3 = max(m3, x[i+3])
+	}
+	for ; i < len(x); i++ {
+		m0 = max(m0, x[i])
+	}
+	return max(max(m0, m1), max(m2, m3))
 }
 
 // matMul is out[i] = W·x[i] for the first n rows of x, each x[i] quantized
@@ -410,14 +472,22 @@ func softmax(x []float32, nkv int) {
 // through quant.MatVec, several through quant.MatMulRows, which reuses each
 // weight row across the batch. Every output equals one VecDot whatever the
 // split, so the numbers do not depend on the thread count or batch size.
-func (m *Model) matMul(s *State, out rows, w Matrix, x rows, n int) {
+func (m *Model) matMul(s *State, out rows, w Matrix, x rows, n int, again bool) {
 	at := quant.VecDotType(w.Type)
 	ars := at.RowSize(w.Cols)
-	for i := range n {
-		quant.QuantizeActivations(at, x.at(i), s.act[i*ars:(i+1)*ars])
+	threads := s.pool.Threads()
+	if !again || s.actType != at || s.actRows != n {
+		s.qt = quantTask{t: at, x: x, act: s.act, ars: ars}
+		if n >= 2*threads {
+			s.pool.run(&s.qt, n)
+		} else {
+			for i := range n {
+				s.qt.run(i)
+			}
+		}
+		s.actType, s.actRows = at, n
 	}
 	rs := w.Type.RowSize(w.Cols)
-	threads := s.pool.Threads()
 	per := w.Rows // rows per chunk
 	switch {
 	case w.Rows*rs*n < threads*minWorkBytes:
@@ -438,6 +508,18 @@ func (m *Model) matMul(s *State, out rows, w Matrix, x rows, n int) {
 	}
 	s.mt = matTask{w: w, rs: rs, out: outs, act: s.act, ars: ars, per: per}
 	s.pool.run(&s.mt, (w.Rows+per-1)/per)
+}
+
+// quantTask quantizes the rows of x to t, row c into act[c*ars:].
+type quantTask struct {
+	t   ggml.Type
+	x   rows
+	act []byte
+	ars int
+}
+
+func (t *quantTask) run(c int) {
+	quant.QuantizeActivations(t.t, t.x.at(c), t.act[c*t.ars:(c+1)*t.ars])
 }
 
 // minWorkBytes is the weight bytes (times tokens) per thread below which a

@@ -3,6 +3,7 @@ package quant
 import (
 	"encoding/binary"
 	"math"
+	"unsafe"
 )
 
 // Half and bfloat16 conversions, rows and dot products for F32, F16 and
@@ -115,7 +116,15 @@ func quantizeF32(x []float32, dst []byte) {
 
 // quantizeF16 converts activations as F16C does.
 func quantizeF16(x []float32, dst []byte) {
-	for i, v := range x {
+	n := 0
+	if actSIMD {
+		if n = len(x) &^ 7; n > 0 {
+			_ = dst[2*len(x)-1]
+			f32ToF16Kernel((*uint16)(unsafe.Pointer(&dst[0])), &x[0], n)
+		}
+	}
+	for i, v := range x[n:] {
+		i += n
 		binary.LittleEndian.PutUint16(dst[2*i:], FP32ToFP16(v))
 	}
 }

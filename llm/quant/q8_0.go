@@ -59,7 +59,20 @@ func quantizeQ8_0(x []float32, dst []byte) {
 // AVX-512 builds) runs it on activations: d = amax/127 stored as a half,
 // multiplier 127/amax (not 1/d), products rounded to nearest even
 // (_mm256_round_ps, _MM_ROUND_NEAREST), converted with signed saturation.
+// The SIMD kernel writes the same bytes; rows with a NaN take the portable
+// loop.
 func quantizeActQ8_0(x []float32, dst []byte) {
+	if nb := len(x) / 32; nb > 0 && actSIMD {
+		_ = dst[nb*q8_0Size-1]
+		if actQ8_0Kernel(&x[0], &dst[0], nb) {
+			return
+		}
+	}
+	quantizeActQ8_0Go(x, dst)
+}
+
+// quantizeActQ8_0Go is the portable quantizeActQ8_0.
+func quantizeActQ8_0Go(x []float32, dst []byte) {
 	for ib := 0; ib < len(x)/32; ib++ {
 		xb := x[ib*32 : ib*32+32]
 		b := dst[ib*q8_0Size : (ib+1)*q8_0Size]

@@ -44,8 +44,29 @@ func dequantizeQ8K(src []byte, dst []float32) {
 // is the value of largest magnitude (first on ties), iscale = -127/max,
 // q = min(127, nearest_int(iscale*x)) rounding halves to even, d = 1/iscale,
 // and bsums. An all-zero block gets d = 0 (ggml leaves its bsums unwritten;
-// we write zeros).
+// we write zeros). The SIMD kernels find the max and write the quants and
+// bsums; the scales stay in Go.
 func quantizeQ8K(x []float32, dst []byte) {
+	if !actSIMD {
+		quantizeQ8KGo(x, dst)
+		return
+	}
+	for ib := 0; ib < len(x)/ggml.QK_K; ib++ {
+		xb := x[ib*ggml.QK_K : (ib+1)*ggml.QK_K]
+		b := dst[ib*q8KSize : (ib+1)*q8KSize]
+		i := actQ8KMaxKernel(&xb[0])
+		if i < 0 {
+			clear(b)
+			continue
+		}
+		iscale := -127 / xb[i]
+		actQ8KQuantKernel(&xb[0], &b[0], iscale)
+		binary.LittleEndian.PutUint32(b, math.Float32bits(1/iscale))
+	}
+}
+
+// quantizeQ8KGo is the portable quantizeQ8K.
+func quantizeQ8KGo(x []float32, dst []byte) {
 	for ib := 0; ib < len(x)/ggml.QK_K; ib++ {
 		xb := x[ib*ggml.QK_K : (ib+1)*ggml.QK_K]
 		b := dst[ib*q8KSize : (ib+1)*q8KSize]
