@@ -32,6 +32,7 @@ type State struct {
 	outs [][]float32 // the output rows of the current product
 	mt   matTask     // reused so that handing work to the pool allocates nothing
 	qt   quantTask
+	tt   tokenTask
 	// actType and actRows say what act holds (matMul with again reuses it:
 	// Q, K and V, and gate and up, multiply the same activations).
 	actType ggml.Type
@@ -129,34 +130,24 @@ func (m *Model) Forward(s *State, kc *Cache, tokens []int, pos int, wantLogits b
 		L := &m.Layers[l]
 
 		// Attention: pre-norm, projections, RoPE, cache, attend, project back.
-		for i := range n {
-			rmsNorm(s.xb.at(i), s.x.at(i), L.AttnNorm, c.Eps)
-		}
+		m.perToken(s, tokenTask{op: opNorm, norm: L.AttnNorm}, n)
 		m.matMul(s, s.q, L.Wq, s.xb, n, false)
 		m.matMul(s, s.k, L.Wk, s.xb, n, true)
 		m.matMul(s, s.v, L.Wv, s.xb, n, true)
-		for i := range n {
-			rope(s.q.at(i), pos+i, c.HeadDim, c.RopeTheta)
-			rope(s.k.at(i), pos+i, c.HeadDim, c.RopeTheta)
-			kc.store(l, pos+i, s.k.at(i), s.v.at(i))
-		}
+		m.perToken(s, tokenTask{op: opRope, kc: kc, l: l, pos: pos}, n)
 		for i := range n {
 			m.attention(s, kc, l, pos+i, s.q.at(i), s.xb2.at(i))
 		}
 		m.matMul(s, s.xb, L.Wo, s.xb2, n, false)
-		add(s.x.data[:n*c.Dim], s.xb.data)
+		m.perToken(s, tokenTask{op: opAdd}, n)
 
 		// Feed-forward: pre-norm, SwiGLU, residual.
-		for i := range n {
-			rmsNorm(s.xb.at(i), s.x.at(i), L.FFNNorm, c.Eps)
-		}
+		m.perToken(s, tokenTask{op: opNorm, norm: L.FFNNorm}, n)
 		m.matMul(s, s.hb, L.Gate, s.xb, n, false)
 		m.matMul(s, s.hb2, L.Up, s.xb, n, true)
-		for i := range n {
-			quant.SwiGLU(s.hb.at(i), s.hb.at(i), s.hb2.at(i))
-		}
+		m.perToken(s, tokenTask{op: opSwiGLU}, n)
 		m.matMul(s, s.xb, L.Down, s.hb, n, false)
-		add(s.x.data[:n*c.Dim], s.xb.data)
+		m.perToken(s, tokenTask{op: opAdd}, n)
 	}
 
 	if !wantLogits {
@@ -165,6 +156,56 @@ func (m *Model) Forward(s *State, kc *Cache, tokens []int, pos int, wantLogits b
 	rmsNorm(s.xb.at(0), s.x.at(n-1), m.OutNorm, c.Eps)
 	m.matMul(s, s.logits, m.Output, s.xb, 1, false)
 	return s.logits.at(0), nil
+}
+
+// tokenTask is one per-token step of a batch, token c in chunk c; batches
+// of at least two tokens per thread spread it over the pool (each token's
+// numbers are the same either way).
+type tokenTask struct {
+	m      *Model
+	s      *State
+	op     tokenOp
+	norm   []float32 // opNorm: the norm's weights
+	kc     *Cache    // opRope: the cache to store K and V in
+	l, pos int       // opRope: layer, position of token 0
+}
+
+type tokenOp int
+
+const (
+	opNorm   tokenOp = iota // xb = rmsNorm(x)
+	opRope                  // RoPE on q and k, then K and V into the cache
+	opAdd                   // x += xb
+	opSwiGLU                // hb = SwiGLU(hb, hb2)
+)
+
+func (t *tokenTask) run(i int) {
+	s, c := t.s, t.m.Config
+	switch t.op {
+	case opNorm:
+		rmsNorm(s.xb.at(i), s.x.at(i), t.norm, c.Eps)
+	case opRope:
+		rope(s.q.at(i), t.pos+i, c.HeadDim, c.RopeTheta)
+		rope(s.k.at(i), t.pos+i, c.HeadDim, c.RopeTheta)
+		t.kc.store(t.l, t.pos+i, s.k.at(i), s.v.at(i))
+	case opAdd:
+		add(s.x.at(i), s.xb.at(i))
+	case opSwiGLU:
+		quant.SwiGLU(s.hb.at(i), s.hb.at(i), s.hb2.at(i))
+	}
+}
+
+// perToken runs t for tokens 0..n-1.
+func (m *Model) perToken(s *State, t tokenTask, n int) {
+	t.m, t.s = m, s
+	s.tt = t
+	if n >= 2*s.pool.Threads() {
+		s.pool.run(&s.tt, n)
+		return
+	}
+	for i := range n {
+		s.tt.run(i)
+	}
 }
 
 func add(dst, src []float32) {
