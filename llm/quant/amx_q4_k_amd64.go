@@ -56,15 +56,7 @@ func tileQ4KAMX(w []byte, rs, r0, r1, nb int, acts []byte, as, nAct int, out [][
 	// bsum pairs (int16, wrapping as the oracle adds them) at 16m.
 	for j := range nAct {
 		t, m := j/16, j%16
-		for b := range nb {
-			blk := acts[j*as+b*q8KSize:][:q8KSize]
-			da[(t*nb+b)*16+m] = q8KD(blk)
-			p := pairs[(t*nb+b)*256+16*m:][:16]
-			for i := range 8 {
-				v := int16(le16(blk[260+4*i:])) + int16(le16(blk[262+4*i:]))
-				putLE16(p[2*i:], uint16(v))
-			}
-		}
+		amxQ8KPrep(&acts[j*as], nb, &da[t*nb*16+m], &pairs[t*nb*256+16*m])
 	}
 	var idx [16]int32
 	for g := r0; g < r1; g += 16 {
@@ -100,3 +92,9 @@ func amxQ4KScale(wt *byte, nb int, hl *byte)
 //
 //go:noescape
 func amxQ4KTile(cfg *amxConfig, a *byte, as int, da *float32, pairs *byte, wt *byte, hl *byte, nb int, cbuf *int32, accm *float32, out *float32)
+
+// amxQ8KPrep writes the d_a (64 bytes apart) and the eight bsum pairs
+// (int16, wrapping; 256 bytes apart) of the nb > 0 Q8_K blocks at a.
+//
+//go:noescape
+func amxQ8KPrep(a *byte, nb int, da *float32, pairs *byte)

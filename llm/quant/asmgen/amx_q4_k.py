@@ -153,3 +153,27 @@ p('''	ADDQ $4992, SI
 	VZEROUPPER
 	RET''')
 open(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'amx_q4_k_amd64.s'), 'w').write('\n'.join(out) + '\n')
+
+open(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'amx_q4_k_amd64.s'), 'a').write('''
+// func amxQ8KPrep(a *byte, nb int, da *float32, pairs *byte)
+TEXT ·amxQ8KPrep(SB), NOSPLIT, $0-32
+	MOVQ a+0(FP), SI
+	MOVQ nb+8(FP), CX
+	MOVQ da+16(FP), DI
+	MOVQ pairs+24(FP), R8
+
+q8kprep:
+	MOVL (SI), AX
+	MOVL AX, (DI)
+	VMOVDQU 260(SI), Y0
+	VPHADDW Y0, Y0, Y1
+	VPERMQ $0x08, Y1, Y1
+	VMOVDQU X1, (R8)
+	ADDQ $292, SI
+	ADDQ $64, DI
+	ADDQ $256, R8
+	DECQ CX
+	JNZ  q8kprep
+	VZEROUPPER
+	RET
+''')
