@@ -58,6 +58,7 @@ func tileQ4KAMX(w []byte, rs, r0, r1, nb int, acts []byte, as, nAct int, out [][
 		t, m := j/16, j%16
 		amxQ8KPrep(&acts[j*as], nb, &da[t*nb*16+m], &pairs[t*nb*256+16*m])
 	}
+	aq := amxActsK(s, acts, as, nAct, nb)
 	var idx [16]int32
 	for g := r0; g < r1; g += 16 {
 		n := min(16, r1-g)
@@ -68,7 +69,7 @@ func tileQ4KAMX(w []byte, rs, r0, r1, nb int, acts []byte, as, nAct int, out [][
 		amxQ4KScale(&wt[0], nb, &hl[0])
 		for t := range tiles {
 			mt := min(16, nAct-t*16)
-			amxQ4KTile(&amxQ4KConfigs[mt], &acts[t*16*as+4], as, &da[t*nb*16], &pairs[t*nb*256],
+			amxQ4KTile(&amxQ4KConfigs[mt], &aq[t*nb*4096], 64, &da[t*nb*16], &pairs[t*nb*256],
 				&wt[0], &hl[0], nb, (*int32)(unsafe.Pointer(&cbuf[0])), &accm[0], &obuf[0])
 			for m := range mt {
 				copy(out[t*16+m][g:g+n], obuf[m*16:m*16+n])
@@ -98,3 +99,21 @@ func amxQ4KTile(cfg *amxConfig, a *byte, as int, da *float32, pairs *byte, wt *b
 //
 //go:noescape
 func amxQ8KPrep(a *byte, nb int, da *float32, pairs *byte)
+
+// amxActsK copies the quants of the nAct Q8_K activation rows at acts (as
+// bytes apart) to scratch as [tile of 16 rows][block][64 columns][row][64],
+// so that each tile load reads 1 KiB of contiguous, aligned bytes.
+func amxActsK(s *amxScratch, acts []byte, as, nAct, nb int) []byte {
+	tiles := (nAct + 15) / 16
+	aq := alignedBytes(&s.aq, tiles*nb*4096)
+	for t := range tiles {
+		amxActPackK(&acts[t*16*as], as, min(16, nAct-t*16), nb, &aq[t*nb*4096])
+	}
+	return aq
+}
+
+// amxActPackK copies the quants of rows (at most 16) Q8_K activation rows
+// at a, as bytes apart, to dst as [block][64 columns][row][64].
+//
+//go:noescape
+func amxActPackK(a *byte, as int, rows int, nb int, dst *byte)

@@ -45,6 +45,7 @@ func tileQ6KAMX(w []byte, rs, r0, r1, nb int, acts []byte, as, nAct int, out [][
 			da[(t*nb+b)*16+m] = q8KD(acts[j*as+b*q8KSize:])
 		}
 	}
+	aq := amxActsK(s, acts, as, nAct, nb)
 	var idx [16]int32
 	for g := r0; g < r1; g += 16 {
 		n := min(16, r1-g)
@@ -54,7 +55,7 @@ func tileQ6KAMX(w []byte, rs, r0, r1, nb int, acts []byte, as, nAct int, out [][
 		amxQ6KPack(&w[g*rs], &idx, nb, &hl[0], (*[16][16]uint32)(unsafe.Pointer(&s16[0])))
 		for t := range tiles {
 			mt := min(16, nAct-t*16)
-			amxQ6KTile(&amxQ4KConfigs[mt], &acts[t*16*as+4], as, &da[t*nb*16], &hl[0], nb,
+			amxQ6KTile(&amxQ4KConfigs[mt], &aq[t*nb*4096], 64, &da[t*nb*16], &hl[0], nb,
 				(*int32)(unsafe.Pointer(&cbuf[0])), &obuf[0])
 			for m := range mt {
 				copy(out[t*16+m][g:g+n], obuf[m*16:m*16+n])

@@ -39,7 +39,7 @@ def compute1(buf):
 	TILELOADD_T5_SI_CX_1024
 	TDPBSSD_T2_T0_T1
 	TDPBSSD_T3_T0_T5
-	ADDQ $64, AX
+	ADDQ $1024, AX
 	ADDQ $2048, SI""")
     if buf == 'DX':
         p("""	TILESTORED_DX_CX_T2
@@ -47,7 +47,6 @@ def compute1(buf):
     else:
         p("""	TILESTORED_R15_CX_T2
 	TILESTORED_R15_CX_1024_T3""")
-    p("	ADDQ $36, AX")
 
 def epi1(buf):
     p("""	VMOVUPS 4864(R12), Z8
@@ -174,6 +173,42 @@ q8kprep:
 	ADDQ $256, R8
 	DECQ CX
 	JNZ  q8kprep
+	VZEROUPPER
+	RET
+''')
+
+open(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'amx_q4_k_amd64.s'), 'a').write('''
+// func amxActPackK(a *byte, as int, rows int, nb int, dst *byte)
+TEXT ·amxActPackK(SB), NOSPLIT, $0-40
+	MOVQ a+0(FP), SI
+	MOVQ as+8(FP), BX
+	MOVQ rows+16(FP), R8
+	MOVQ nb+24(FP), R9
+	MOVQ dst+32(FP), DI
+	ADDQ $4, SI
+
+actkrow:
+	MOVQ SI, AX
+	MOVQ DI, DX
+	MOVQ R9, CX
+
+actkblock:
+	VMOVDQU64 (AX), Z0
+	VMOVDQU64 64(AX), Z1
+	VMOVDQU64 128(AX), Z2
+	VMOVDQU64 192(AX), Z3
+	VMOVDQU64 Z0, (DX)
+	VMOVDQU64 Z1, 1024(DX)
+	VMOVDQU64 Z2, 2048(DX)
+	VMOVDQU64 Z3, 3072(DX)
+	ADDQ $292, AX
+	ADDQ $4096, DX
+	DECQ CX
+	JNZ  actkblock
+	ADDQ BX, SI
+	ADDQ $64, DI
+	DECQ R8
+	JNZ  actkrow
 	VZEROUPPER
 	RET
 ''')
