@@ -69,7 +69,8 @@ func tileQ4KAMX(w []byte, rs, r0, r1, nb int, acts []byte, as, nAct int, out [][
 		amxQ4KScale(&wt[0], nb, &hl[0])
 		for t := range tiles {
 			mt := min(16, nAct-t*16)
-			amxQ4KTile(&amxQ4KConfigs[mt], &aq[t*nb*4096], 64, &da[t*nb*16], &pairs[t*nb*256],
+			amxQ4KMins(&wt[0], &pairs[t*nb*256], &da[t*nb*16], nb, &accm[0])
+			amxQ4KTile(&amxQ4KConfigs[mt], &aq[t*nb*4096], 64, &da[t*nb*16],
 				&wt[0], &hl[0], nb, (*int32)(unsafe.Pointer(&cbuf[0])), &accm[0], &obuf[0])
 			for m := range mt {
 				copy(out[t*16+m][g:g+n], obuf[m*16:m*16+n])
@@ -84,15 +85,24 @@ func tileQ4KAMX(w []byte, rs, r0, r1, nb int, acts []byte, as, nAct int, out [][
 //go:noescape
 func amxQ4KScale(wt *byte, nb int, hl *byte)
 
-// amxQ4KTile computes the 16x16 results of up to 16 activation rows (cfg
-// says how many; the first one's quants at a, rows as bytes apart, scales
-// da and bsum pairs per block) against the 16 weight rows packed at wt
-// with their h and l tiles at hl, over nb > 0 super-blocks, into out;
-// cbuf (4 KiB: two buffers of h and l sums) and accm (1 KiB) are 64-byte
-// aligned scratch.
+// amxQ4KMins computes accm (16x16) = each activation row's mins part,
+// accm = fma(float(Σ m*(bsum pairs)), dmin_w*d_a, accm) over the nb > 0
+// super-blocks packed at wt (pairs and da: that tile's, per block). It
+// runs apart from amxQ4KTile: interleaved with the tile products, its
+// VPDPWSSD slowed both down by a third.
 //
 //go:noescape
-func amxQ4KTile(cfg *amxConfig, a *byte, as int, da *float32, pairs *byte, wt *byte, hl *byte, nb int, cbuf *int32, accm *float32, out *float32)
+func amxQ4KMins(wt *byte, pairs *byte, da *float32, nb int, accm *float32)
+
+// amxQ4KTile computes the 16x16 results of up to 16 activation rows (cfg
+// says how many; their quants at a as amxActsK lays them out, as = 64,
+// scales da per block) against the 16 weight rows packed at wt with their
+// h and l tiles at hl, over nb > 0 super-blocks: acc - accm into out,
+// accm from amxQ4KMins. cbuf (4 KiB: two buffers of h and l sums) is
+// 64-byte aligned scratch.
+//
+//go:noescape
+func amxQ4KTile(cfg *amxConfig, a *byte, as int, da *float32, wt *byte, hl *byte, nb int, cbuf *int32, accm *float32, out *float32)
 
 // amxQ8KPrep writes the d_a (64 bytes apart) and the eight bsum pairs
 // (int16, wrapping; 256 bytes apart) of the nb > 0 Q8_K blocks at a.
