@@ -22,7 +22,9 @@ TEXT ·amxBlockTile(SB), NOSPLIT, $0-64
 	MOVQ nb+40(FP), R14
 	MOVQ cbuf+48(FP), DX
 	LEAQ 1024(DX), R15
-	MOVQ $64, CX''')
+	MOVQ $64, CX
+	MOVL $0x4b400000, R13
+	VPBROADCASTD R13, Z3''')
 for i in range(16, 32):
     p(f'\tVPXORD Z{i}, Z{i}, Z{i}')
 
@@ -30,7 +32,8 @@ def epi(creg, dwaddr, dabase):
     p(f'\tVMOVUPS {dwaddr}, Z0')
     for m in range(16):
         p(f'\tVMULPS.BCST {dabase + 4*m}(DI), Z0, Z1')
-        p(f'\tVCVTDQ2PS {64*m}({creg}), Z2')
+        p(f'\tVPADDD {64*m}({creg}), Z3, Z2')
+        p(f'\tVSUBPS Z3, Z2, Z2')
         p(f'\tVFMADD231PS Z2, Z1, Z{16+m}')
 
 p('''
