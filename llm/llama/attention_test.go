@@ -61,3 +61,34 @@ func TestOneTokenAttentionOrder(t *testing.T) {
 		}
 	}
 }
+
+// TestFourHeadAttention checks that attend4 (four query heads of one KV
+// head at once) gives every head exactly what the one-head path gives, in
+// caches of several lengths (tails past the last 64-block included).
+func TestFourHeadAttention(t *testing.T) {
+	const heads, kvHeads, hd = 8, 2, 64
+	c := Config{Heads: heads, KVHeads: kvHeads, HeadDim: hd, Dim: heads * hd}
+	m := &Model{Config: c}
+	for _, n := range []int{1, 40, 64, 65, 200, 300} {
+		rng := rand.New(rand.NewPCG(uint64(n), 9))
+		kc := &Cache{Type: ggml.F16, Len: 512, kvDim: c.KVDim(),
+			k16: [][]uint16{make([]uint16, 512*c.KVDim())}, v16: [][]uint16{make([]uint16, 512*c.KVDim())}}
+		for i := range n * c.KVDim() {
+			kc.k16[0][i] = toF16(float32(rng.NormFloat64()))
+			kc.v16[0][i] = toF16(float32(rng.NormFloat64()))
+		}
+		q := make([]float32, heads*hd)
+		for i := range q {
+			q[i] = float32(rng.NormFloat64())
+		}
+		hs := headScratch{att: make([]float32, 512), qh: make([]float32, hd), q16: make([]byte, 2*hd),
+			lanes: make([]float32, 64*hd), att4: make([]float32, 4*512), qh4: make([]float32, 4*hd),
+			q164: make([]byte, 8*hd), lanes4: make([]float32, 4*64*hd), q32: make([]float32, 4*hd)}
+		four := make([]float32, heads*hd)
+		m.attendHeads(hs, kc, 0, n-1, q, four, 0, heads)
+		one := make([]float32, heads*hd)
+		hs.att4 = nil // the one-head path
+		m.attendHeads(hs, kc, 0, n-1, q, one, 0, heads)
+		require.Equal(t, one, four, "n %d", n)
+	}
+}

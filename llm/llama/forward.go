@@ -46,6 +46,13 @@ type headScratch struct {
 	qh    []float32 // the query head rounded to the cache type
 	q16   []byte    // the query head as F16
 	lanes []float32 // 64 lane accumulators per dimension
+	// Four heads of one KV head at once (F16 cache, KV groups of a
+	// multiple of 4): the same per head, four back to back.
+	att4   []float32
+	qh4    []float32
+	q164   []byte
+	lanes4 []float32
+	q32    []float32 // the four queries as float32, for the kernel
 }
 
 // rows is a batch of vectors of one width, stored contiguously.
@@ -86,8 +93,13 @@ func (m *Model) NewStateThreads(ctx, threads int) *State {
 	// More parts than threads, so that the atomic counter can even out a
 	// busy core; each part has its own scratch.
 	for range min(attnPartsPerThread*pool.Threads(), c.Heads) {
-		st.heads = append(st.heads, headScratch{att: make([]float32, ctx), qh: make([]float32, c.HeadDim),
-			q16: make([]byte, 2*c.HeadDim), lanes: make([]float32, 64*c.HeadDim)})
+		hs := headScratch{att: make([]float32, ctx), qh: make([]float32, c.HeadDim),
+			q16: make([]byte, 2*c.HeadDim), lanes: make([]float32, 64*c.HeadDim)}
+		if (c.Heads/c.KVHeads)%4 == 0 {
+			hs.att4, hs.qh4, hs.q164 = make([]float32, 4*ctx), make([]float32, 4*c.HeadDim), make([]byte, 8*c.HeadDim)
+			hs.lanes4, hs.q32 = make([]float32, 4*64*c.HeadDim), make([]float32, 4*c.HeadDim)
+		}
+		st.heads = append(st.heads, hs)
 	}
 	runtime.AddCleanup(st, func(p *Pool) { p.Close() }, pool)
 	return st
@@ -322,6 +334,11 @@ func (m *Model) attendHeads(hs headScratch, kc *Cache, l, pos int, qAll, out []f
 	nkv := kvLen(n, kc.Len)
 	f16 := kc.Type == ggml.F16
 	for h := h0; h < h1; h++ {
+		if f16 && hs.att4 != nil && h%4 == 0 && h+4 <= h1 {
+			m.attend4(hs, kc, l, n, nkv, qAll, out, h, scale)
+			h += 3
+			continue
+		}
 		kvo := (h / group) * hd
 		q := hs.qh
 		copy(q, qAll[h*hd:(h+1)*hd])
@@ -363,6 +380,47 @@ func f16Bytes(x []uint16) []byte {
 // scoresF16Vec is scoresF16 in the one-token order: each score is one
 // ggml_vec_dot_f16 (quant.VecDot) of a key row and the F16 query, all rows
 // of the head in one quant.DotF16Rows call.
+// attend4 is attendHeads for heads h..h+3, which share a KV head, with
+// an F16 cache: each key and value row is read and converted once for the
+// four (quant.DotF16Rows4, AxpyF16Rows4), every number as for one head.
+func (m *Model) attend4(hs headScratch, kc *Cache, l, n, nkv int, qAll, out []float32, h int, scale float32) {
+	c := m.Config
+	hd, kvDim := c.HeadDim, c.KVDim()
+	kvo := (h / (c.Heads / c.KVHeads)) * hd
+	ctx := len(hs.att)
+	var att [4][]float32
+	var q16 [4][]byte
+	for i := range 4 {
+		q := hs.qh4[i*hd : (i+1)*hd]
+		copy(q, qAll[(h+i)*hd:(h+i+1)*hd])
+		roundF16(q)
+		q16[i] = hs.q164[2*i*hd : 2*(i+1)*hd]
+		quant.QuantizeActivations(ggml.F16, q, q16[i])
+		att[i] = hs.att4[i*ctx : i*ctx+n : (i+1)*ctx]
+	}
+	quant.DotF16Rows4(&att, kc.k16[l][kvo:], kvDim, &q16, hs.q32)
+	for i := range att {
+		for t := range att[i] {
+			att[i][t] *= scale
+		}
+		softmax(att[i], nkv)
+		roundF16(att[i])
+	}
+	np := min(nkv&^63, n) // positions inside whole 64-blocks
+	var lanes, ap [4][]float32
+	for i := range lanes {
+		lanes[i] = hs.lanes4[i*64*hd : (i+1)*64*hd]
+		ap[i] = att[i][:np]
+	}
+	quant.AxpyF16Rows4(&lanes, kc.v16[l][kvo:], kvDim, &ap)
+	for i := range lanes {
+		o := out[(h+i)*hd : (h+i+1)*hd]
+		quant.FoldLanes64(o, lanes[i])
+		clear(lanes[i][:min(np, 64)*hd])
+		weighTail(o, att[i], kc.v16[l], kvo, kvDim, np)
+	}
+}
+
 func scoresF16Vec(att, q []float32, q16 []byte, k []uint16, kvo, kvDim int, scale float32) {
 	hd := len(q)
 	quant.QuantizeActivations(ggml.F16, q, q16[:2*hd])
@@ -388,13 +446,20 @@ func scoresF16Vec(att, q []float32, q16 []byte, k []uint16, kvo, kvDim int, scal
 // filled are cleared (after the fold), which spares clearing all 64 rows
 // while the context is short.
 func weighF16Vec(o, att []float32, v []uint16, kvo, kvDim int, lanes []float32, nkv int) {
-	tab := (*[1 << 16]float32)(f16Table)
 	hd, n := len(o), len(att)
 	np := min(nkv&^63, n) // positions inside whole 64-blocks
 	lanes = lanes[:64*hd]
 	quant.AxpyF16Rows(lanes, v[kvo:], kvDim, att[:np])
 	quant.FoldLanes64(o, lanes)
 	clear(lanes[:min(np, 64)*hd])
+	weighTail(o, att, v, kvo, kvDim, np)
+}
+
+// weighTail adds the positions from np on (past the last whole 64-block),
+// each in double, to o: ggml's scalar tail of softmax·V.
+func weighTail(o, att []float32, v []uint16, kvo, kvDim, np int) {
+	tab := (*[1 << 16]float32)(f16Table)
+	n := len(att)
 	if np == n {
 		return
 	}
