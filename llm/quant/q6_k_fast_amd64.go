@@ -43,6 +43,9 @@ func matVecQ6KRows(w []byte, rs int, a []byte, nb int, out []float32) {
 	k4, k1 := q6KRows4AVX2, q6KDotAVX2
 	if simdLevel == levelAVX512VNNI {
 		k4, k1 = q6KRows4VNNI, q6KDotVNNI
+		if gemvRowPF {
+			k4 = q6KRows4RowPFVNNI
+		}
 	}
 	r := 0
 	for ; r+4 <= rows; r += 4 {
@@ -62,6 +65,12 @@ func q6KDotVNNI(w, a *byte, nb int) float32
 //
 //go:noescape
 func q6KRows4VNNI(w *byte, rs int, a *byte, nb int, out *[4]float32)
+
+// q6KRows4RowPFVNNI is q6KRows4VNNI with the row-by-row prefetch of
+// gemvRowPF (Intel).
+//
+//go:noescape
+func q6KRows4RowPFVNNI(w *byte, rs int, a *byte, nb int, out *[4]float32)
 
 // q6KRows4AVX2 needs AVX2, FMA and F16C (the avx2 level). It reads the
 // four rows w, w+rs, w+2*rs, w+3*rs of nb super-blocks each (and

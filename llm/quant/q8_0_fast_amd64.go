@@ -38,6 +38,9 @@ func matVecQ8_0Rows(w []byte, rs int, a []byte, nb int, out []float32) {
 	switch simdLevel {
 	case levelAVX512VNNI:
 		k4, k1 = q8_0Rows4VNNI, q8_0DotVNNI
+		if gemvRowPF {
+			k4 = q8_0Rows4RowPFVNNI
+		}
 	case levelAVX2:
 		k4, k1 = q8_0Rows4AVX2, q8_0DotAVX2
 	default:
@@ -68,6 +71,12 @@ func q8_0Dot8AVX512(w, a *byte, stride, nb int, out *[8]float32)
 
 //go:noescape
 func q8_0Rows4VNNI(w *byte, rs int, a *byte, nb int, out *[4]float32)
+
+// q8_0Rows4RowPFVNNI is q8_0Rows4VNNI with the row-by-row prefetch of
+// gemvRowPF (Intel).
+//
+//go:noescape
+func q8_0Rows4RowPFVNNI(w *byte, rs int, a *byte, nb int, out *[4]float32)
 
 //go:noescape
 func q8_0Rows4AVX2(w *byte, rs int, a *byte, nb int, out *[4]float32)

@@ -22,8 +22,9 @@ import (
 // q4_0RepackPrep, is subtracted; that is exact for y in -127..127, all
 // the quantizer makes, and an activation row holding a -128 goes to the
 // sign kernels instead (|x| * sign(y, x) in every block, as the oracle).
-// Each group prefetches the next one's rows. The avx512vnni gemv uses
-// VPDPBUSD and GFNI (on a CPU without GFNI the AVX2 one runs).
+// Each group prefetches the next one's rows (on Intel row by row, see
+// gemvRowPF). The avx512vnni gemv uses VPDPBUSD and GFNI (on a CPU
+// without GFNI the AVX2 one runs).
 //
 // k4 and k8 run one weight row against four or eight activation rows with
 // the sign products (the weight block is decoded once): k8 at both levels
@@ -85,6 +86,10 @@ func gemvQ4_0VNNI(w []byte, rs int, a []byte, nb int, out []float32) {
 // stack does not escape to the heap: a func value hides //go:noescape).
 func gemvQ4_0Run(vnni, sign bool, w *byte, rs int, a *byte, pre *q4_0Pre, nb, groups int, out *float32) {
 	switch {
+	case vnni && sign && gemvRowPF:
+		q4_0GemvSignRowPFVNNI(w, rs, a, pre, nb, groups, out)
+	case vnni && gemvRowPF:
+		q4_0GemvRowPFVNNI(w, rs, a, pre, nb, groups, out)
 	case vnni && sign:
 		q4_0GemvSignVNNI(w, rs, a, pre, nb, groups, out)
 	case vnni:
@@ -147,6 +152,15 @@ func q4_0GemvAVX2(w *byte, rs int, a *byte, pre *q4_0Pre, nb, groups int, out *f
 
 //go:noescape
 func q4_0GemvVNNI(w *byte, rs int, a *byte, pre *q4_0Pre, nb, groups int, out *float32)
+
+// q4_0GemvRowPFVNNI and q4_0GemvSignRowPFVNNI are q4_0GemvVNNI and
+// q4_0GemvSignVNNI with the row-by-row prefetch of gemvRowPF (Intel).
+//
+//go:noescape
+func q4_0GemvRowPFVNNI(w *byte, rs int, a *byte, pre *q4_0Pre, nb, groups int, out *float32)
+
+//go:noescape
+func q4_0GemvSignRowPFVNNI(w *byte, rs int, a *byte, pre *q4_0Pre, nb, groups int, out *float32)
 
 // q4_0GemvSignAVX2 and q4_0GemvSignVNNI are the same for activations that
 // may hold -128: every block takes the sign path.

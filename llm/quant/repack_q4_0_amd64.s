@@ -205,6 +205,22 @@
 	PREFETCHT1 256(R10); \
 	ADDQ $288, R10
 
+// GV_PREFETCH_ROWS is GV_PREFETCH for Intel (gemvRowPF): the next
+// group's eight rows one by one at the offset being read here (R10 row
+// 8 of the group, stepping 36 bytes a block pair like SI; R9 scratch),
+// eight streams that run a group ahead of the demand loads.
+#define GV_PREFETCH_ROWS \
+	PREFETCHT1 (R10); \
+	PREFETCHT1 (R10)(BX*1); \
+	PREFETCHT1 (R10)(BX*2); \
+	PREFETCHT1 (R10)(DX*1); \
+	LEAQ (R10)(BX*4), R9; \
+	PREFETCHT1 (R9); \
+	PREFETCHT1 (R9)(BX*1); \
+	PREFETCHT1 (R9)(BX*2); \
+	PREFETCHT1 (R9)(DX*1); \
+	ADDQ $36, R10
+
 // GV_CONSTS loads the arguments kept in registers and the constants (Y15
 // int16 ones for the AVX2 kernels, Y9 the GFNI matrix for the VNNI ones).
 #define GV_CONSTS \
@@ -488,6 +504,82 @@ gsn_store:
 	GV_STORE
 	DECQ R14
 	JNZ gsn_group
+	VZEROUPPER
+	RET
+
+// func q4_0GemvRowPFVNNI(w *byte, rs int, a *byte, pre *q4_0Pre, nb, groups int, out *float32)
+//
+// q4_0GemvVNNI with GV_PREFETCH_ROWS.
+TEXT ·q4_0GemvRowPFVNNI(SB), NOSPLIT, $0-56
+	GV_CONSTS
+
+gvr_group:
+	GV_GROUP
+	JEQ gvr_odd
+
+gvr_loop:
+	GV_PREFETCH_ROWS
+	GV_Y(0)
+	GVN_PAIRS(0)
+	GVN_ISUM(0)
+	GVN_FMA(0, 0)
+	GV_Y(34)
+	GVN_PAIRS(18)
+	GVN_ISUM(8)
+	GVN_FMA(18, 8)
+	GV_NEXT_PAIR
+	DECQ CX
+	JNZ gvr_loop
+
+gvr_odd:
+	GV_ODD
+	JEQ gvr_store
+	GV_Y(0)
+	GVN_PAIRS(0)
+	GVN_ISUM(0)
+	GVN_FMA(0, 0)
+
+gvr_store:
+	GV_STORE
+	DECQ R14
+	JNZ gvr_group
+	VZEROUPPER
+	RET
+
+// func q4_0GemvSignRowPFVNNI(w *byte, rs int, a *byte, pre *q4_0Pre, nb, groups int, out *float32)
+TEXT ·q4_0GemvSignRowPFVNNI(SB), NOSPLIT, $0-56
+	GV_CONSTS
+
+gsr_group:
+	GV_GROUP
+	JEQ gsr_odd
+
+gsr_loop:
+	GV_PREFETCH_ROWS
+	GV_Y(0)
+	GVN_PAIRS_SIGN(0)
+	GVN_ISUM_SIGN(0)
+	GVN_FMA(0, 0)
+	GV_Y(34)
+	GVN_PAIRS_SIGN(18)
+	GVN_ISUM_SIGN(8)
+	GVN_FMA(18, 8)
+	GV_NEXT_PAIR
+	DECQ CX
+	JNZ gsr_loop
+
+gsr_odd:
+	GV_ODD
+	JEQ gsr_store
+	GV_Y(0)
+	GVN_PAIRS_SIGN(0)
+	GVN_ISUM_SIGN(0)
+	GVN_FMA(0, 0)
+
+gsr_store:
+	GV_STORE
+	DECQ R14
+	JNZ gsr_group
 	VZEROUPPER
 	RET
 
