@@ -6,6 +6,13 @@
 # usage: llm/reference/regen.sh [model-name...]
 # NODE_MODULES: a node_modules holding node-llama-cpp@3.21.1 (default: run
 # `npm ci` here, or /work/noderef/node_modules if it exists).
+#
+# Run it on an AVX-512 CPU without AMX (the goldens come from AMD Zen 5,
+# where node-llama-cpp loads its "zen4" build of ggml, whose float orders the
+# engine follows). On a CPU with AMX it loads the "sapphirerapids" build,
+# which multiplies Q4_0, Q4_K, Q6_K and Q8_0 weights on its AMX kernels in
+# other orders: the goldens would change in their last bits and the
+# quantized ones would no longer match the engine to 2e-5.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
