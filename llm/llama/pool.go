@@ -40,8 +40,7 @@ type Pool struct {
 	closed atomic.Bool
 }
 
-// spinFor is how long an idle helper (or a waiting caller, before it
-// yields its thread) spins.
+// spinFor is how long an idle helper spins before it parks.
 const spinFor = 100 * time.Microsecond
 
 // NewPool starts threads-1 helper goroutines (the caller of run is the
@@ -84,7 +83,14 @@ func (p *Pool) worker(i int) {
 			if p.closed.Load() {
 				return
 			}
-			if spins%64 != 63 || time.Since(start) < spinFor {
+			if spins%64 != 63 {
+				g = p.gen.Load()
+				continue
+			}
+			if time.Since(start) < spinFor {
+				// Let other goroutines on this P run (another session's
+				// pool, say): Gosched returns at once when none waits.
+				runtime.Gosched()
 				g = p.gen.Load()
 				continue
 			}
@@ -146,9 +152,8 @@ func (p *Pool) run(t task, chunks int) {
 		}
 	}
 	p.drain()
-	start := time.Now()
 	for spins := 0; p.left.Load() > 0; spins++ {
-		if spins%64 == 63 && time.Since(start) > spinFor {
+		if spins%64 == 63 {
 			runtime.Gosched() // a helper may be waiting for this thread's P
 		}
 	}
