@@ -126,3 +126,21 @@ var amxQ4KKernels = func() *repackedKernels {
 
 // amxLevel is the SIMD level the AMX kernels extend.
 const amxLevel = levelAVX512VNNI
+
+// amxGroupOffsets sets the byte offsets of a group's 16 rows, rs bytes
+// apart, for a group of n rows: the missing ones repeat the last (their
+// results are not stored).
+func amxGroupOffsets(off *[16]int32, n, rs int) {
+	for r := range off {
+		off[r] = int32(min(r, n-1) * rs)
+	}
+}
+
+// amxStore copies a kernel's 16x16 results (obuf, row m: activation row
+// 16t+m) for the first mt activation rows and n weight rows from g into
+// out.
+func amxStore(out [][]float32, t, mt, g, n int, obuf []float32) {
+	for m := range mt {
+		copy(out[t*16+m][g:g+n], obuf[m*16:m*16+n])
+	}
+}

@@ -4,6 +4,8 @@ package quant
 
 import (
 	"fmt"
+
+	"github.com/quirehq/quire/llm/ggml"
 	"math"
 	"sync"
 	"unsafe"
@@ -48,57 +50,21 @@ type amxScratch struct {
 	cbuf  []byte    // two int32 tiles
 	obuf  []float32 // one 16x16 result
 	slow  []int     // activation rows holding a -128
-	aq    []byte    // Q8_0 activation quants, [tile][block][16 rows][32]
+	aq    []byte    // activation quants in tile order (amxActPack, amxActsK)
+	s16   []byte    // Q6_K: the scales of a super-block, for amxQ6KPack
 }
 
 var amxPool = sync.Pool{New: func() any { return new(amxScratch) }}
 
 // tileQ4_0AMX is repackedKernels.tile for Q4_0 on AMX.
 func tileQ4_0AMX(w []byte, rs, r0, r1, nb int, acts []byte, as, nAct int, out [][]float32) {
-	if r1 <= r0 || nAct <= 0 || nb <= 0 {
-		return
-	}
-	if r0 < 0 || rs < nb*q4_0Size || len(w) < (r1-1)*rs+nb*q4_0Size || as < nb*q8_0Size ||
-		len(acts) < (nAct-1)*as+nb*q8_0Size || len(out) < nAct || amxQ4_0Group*rs > math.MaxInt32 {
-		panic(fmt.Sprintf("quant: Q4_0 AMX tile of rows [%d, %d) x %d blocks (row stride %d) x %d activation rows (stride %d) got %d weight and %d activation bytes, %d output rows",
-			r0, r1, nb, rs, nAct, as, len(w), len(acts), len(out)))
-	}
 	s := amxPool.Get().(*amxScratch)
 	defer amxPool.Put(s)
-	tiles := (nAct + 15) / 16
-	wt := alignedBytes(&s.wt, nb*amxQ4_0Block)
-	da := alignedFloats(&s.da, tiles*nb*16)
-	cbuf := alignedBytes(&s.cbuf, 2048)
-	obuf := alignedFloats(&s.obuf, 256)
-	aq := alignedBytes(&s.aq, tiles*nb*512)
-	for t := range tiles {
-		amxActPack(&acts[t*16*as], as, min(16, nAct-t*16), nb, &aq[t*nb*512])
+	if !amxBlockProduct(s, true, w, rs, r0, r1, nb, acts, as, nAct, out) {
+		return
 	}
-	// The activation scales, and the rows holding a -128 (the quantizer
-	// never makes one): those get the sign products of the k4 kernel,
-	// which ggml's repacked GEMV has too, after the AMX pass.
-	s.slow = s.slow[:0]
-	for j := range nAct {
-		if amxQ8_0Prep(&acts[j*as], nb, &da[(j/16*nb)*16+j%16], 64) != 0 {
-			s.slow = append(s.slow, j)
-		}
-	}
-	var off [amxQ4_0Group]int32
-	for g := r0; g < r1; g += amxQ4_0Group {
-		n := min(amxQ4_0Group, r1-g)
-		for r := range off {
-			off[r] = int32(min(r, n-1) * rs)
-		}
-		amxQ4_0Pack(&w[g*rs], &off, nb, &wt[0])
-		for t := range tiles {
-			mt := min(16, nAct-t*16)
-			amxBlockTile(&amxQ4_0Configs[mt], &aq[t*nb*512], 32, &da[t*nb*16], &wt[0], nb,
-				(*int32)(unsafe.Pointer(&cbuf[0])), &obuf[0])
-			for m := range mt {
-				copy(out[t*16+m][g:g+n], obuf[m*16:m*16+n])
-			}
-		}
-	}
+	// Activation rows holding a -128 (the quantizer never makes one): the
+	// sign products of the k4 kernel, which ggml's repacked GEMV has too.
 	var res [4]float32
 	for k := 0; k < len(s.slow); k += 4 {
 		n := min(4, len(s.slow)-k)
@@ -113,6 +79,68 @@ func tileQ4_0AMX(w []byte, rs, r0, r1, nb int, acts []byte, as, nAct int, out []
 			}
 		}
 	}
+}
+
+// tileQ8_0AMX is MatMulRows' Q8_0 tile kernel on AMX: each pair as
+// VecDotBlocks computes it. amxQ8_0Pack gathers each block's 32 quants of
+// 16 weight rows into the VNNI operand (no unpacking: they are int8
+// already) and amxBlockTile does the rest as for Q4_0; TDPBSSD multiplies
+// signed by signed, so a -128 needs no other path.
+func tileQ8_0AMX(w []byte, rs, r0, r1, nb int, acts []byte, as, nAct int, out [][]float32) {
+	s := amxPool.Get().(*amxScratch)
+	defer amxPool.Put(s)
+	amxBlockProduct(s, false, w, rs, r0, r1, nb, acts, as, nAct, out)
+}
+
+// amxBlockProduct runs amxBlockTile for rows [r0, r1) of Q4_0 (q4) or Q8_0
+// weights against nAct Q8_0 activation rows. It reports false when there
+// was nothing to do; otherwise s.slow lists the activation rows holding a
+// -128, whose Q4_0 outputs the caller must redo.
+func amxBlockProduct(s *amxScratch, q4 bool, w []byte, rs, r0, r1, nb int, acts []byte, as, nAct int, out [][]float32) bool {
+	if r1 <= r0 || nAct <= 0 || nb <= 0 {
+		return false
+	}
+	typ, bs := ggml.Q8_0, q8_0Size
+	if q4 {
+		typ, bs = ggml.Q4_0, q4_0Size
+	}
+	if r0 < 0 || rs < nb*bs || len(w) < (r1-1)*rs+nb*bs || as < nb*q8_0Size ||
+		len(acts) < (nAct-1)*as+nb*q8_0Size || len(out) < nAct || amxQ4_0Group*rs > math.MaxInt32 {
+		panic(fmt.Sprintf("quant: %v AMX tile of rows [%d, %d) x %d blocks (row stride %d) x %d activation rows (stride %d) got %d weight and %d activation bytes, %d output rows",
+			typ, r0, r1, nb, rs, nAct, as, len(w), len(acts), len(out)))
+	}
+	tiles := (nAct + 15) / 16
+	wt := alignedBytes(&s.wt, nb*amxQ4_0Block)
+	da := alignedFloats(&s.da, tiles*nb*16)
+	cbuf := alignedBytes(&s.cbuf, 2048)
+	obuf := alignedFloats(&s.obuf, 256)
+	aq := alignedBytes(&s.aq, tiles*nb*512)
+	for t := range tiles {
+		amxActPack(&acts[t*16*as], as, min(16, nAct-t*16), nb, &aq[t*nb*512])
+	}
+	s.slow = s.slow[:0]
+	for j := range nAct {
+		if amxQ8_0Prep(&acts[j*as], nb, &da[(j/16*nb)*16+j%16], 64) != 0 {
+			s.slow = append(s.slow, j)
+		}
+	}
+	var off [amxQ4_0Group]int32
+	for g := r0; g < r1; g += amxQ4_0Group {
+		n := min(amxQ4_0Group, r1-g)
+		amxGroupOffsets(&off, n, rs)
+		if q4 {
+			amxQ4_0Pack(&w[g*rs], &off, nb, &wt[0])
+		} else {
+			amxQ8_0Pack(&w[g*rs], &off, nb, &wt[0])
+		}
+		for t := range tiles {
+			mt := min(16, nAct-t*16)
+			amxBlockTile(&amxQ4_0Configs[mt], &aq[t*nb*512], 32, &da[t*nb*16], &wt[0], nb,
+				(*int32)(unsafe.Pointer(&cbuf[0])), &obuf[0])
+			amxStore(out, t, mt, g, n, obuf)
+		}
+	}
+	return true
 }
 
 // amxQ8_0Prep writes the nb block scales d_a of the Q8_0 row a as float32,
@@ -135,52 +163,6 @@ func amxQ4_0Pack(w *byte, off *[amxQ4_0Group]int32, nb int, dst *byte)
 //
 //go:noescape
 func amxBlockTile(cfg *amxConfig, a *byte, as int, da *float32, wt *byte, nb int, cbuf *int32, out *float32)
-
-// tileQ8_0AMX is MatMulRows' Q8_0 tile kernel on AMX: each pair as
-// VecDotBlocks computes it. amxQ8_0Pack gathers each block's 32 quants of
-// 16 weight rows into the VNNI operand (no unpacking: they are int8
-// already) and amxBlockTile does the rest as for Q4_0; TDPBSSD multiplies
-// signed by signed, so a -128 needs no other path.
-func tileQ8_0AMX(w []byte, rs, r0, r1, nb int, acts []byte, as, nAct int, out [][]float32) {
-	if r1 <= r0 || nAct <= 0 || nb <= 0 {
-		return
-	}
-	if r0 < 0 || rs < nb*q8_0Size || len(w) < (r1-1)*rs+nb*q8_0Size || as < nb*q8_0Size ||
-		len(acts) < (nAct-1)*as+nb*q8_0Size || len(out) < nAct || amxQ4_0Group*rs > math.MaxInt32 {
-		panic(fmt.Sprintf("quant: Q8_0 AMX tile of rows [%d, %d) x %d blocks (row stride %d) x %d activation rows (stride %d) got %d weight and %d activation bytes, %d output rows",
-			r0, r1, nb, rs, nAct, as, len(w), len(acts), len(out)))
-	}
-	s := amxPool.Get().(*amxScratch)
-	defer amxPool.Put(s)
-	tiles := (nAct + 15) / 16
-	wt := alignedBytes(&s.wt, nb*amxQ4_0Block)
-	da := alignedFloats(&s.da, tiles*nb*16)
-	cbuf := alignedBytes(&s.cbuf, 2048)
-	obuf := alignedFloats(&s.obuf, 256)
-	aq := alignedBytes(&s.aq, tiles*nb*512)
-	for t := range tiles {
-		amxActPack(&acts[t*16*as], as, min(16, nAct-t*16), nb, &aq[t*nb*512])
-	}
-	for j := range nAct {
-		amxQ8_0Prep(&acts[j*as], nb, &da[(j/16*nb)*16+j%16], 64)
-	}
-	var off [amxQ4_0Group]int32
-	for g := r0; g < r1; g += amxQ4_0Group {
-		n := min(amxQ4_0Group, r1-g)
-		for r := range off {
-			off[r] = int32(min(r, n-1) * rs)
-		}
-		amxQ8_0Pack(&w[g*rs], &off, nb, &wt[0])
-		for t := range tiles {
-			mt := min(16, nAct-t*16)
-			amxBlockTile(&amxQ4_0Configs[mt], &aq[t*nb*512], 32, &da[t*nb*16], &wt[0], nb,
-				(*int32)(unsafe.Pointer(&cbuf[0])), &obuf[0])
-			for m := range mt {
-				copy(out[t*16+m][g:g+n], obuf[m*16:m*16+n])
-			}
-		}
-	}
-}
 
 // amxQ8_0Pack packs the 16 Q8_0 weight rows at w+off[r] over nb blocks
 // into dst (nb*amxQ4_0Block bytes), as amxQ4_0Pack does Q4_0 rows.

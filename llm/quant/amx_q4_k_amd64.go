@@ -62,9 +62,7 @@ func tileQ4KAMX(w []byte, rs, r0, r1, nb int, acts []byte, as, nAct int, out [][
 	var idx [16]int32
 	for g := r0; g < r1; g += 16 {
 		n := min(16, r1-g)
-		for r := range idx {
-			idx[r] = int32(min(r, n-1) * rs)
-		}
+		amxGroupOffsets(&idx, n, rs)
 		q4KTilePack(&w[g*rs], &idx, nb, &wt[0])
 		amxQ4KScale(&wt[0], nb, &hl[0])
 		for t := range tiles {
@@ -72,9 +70,7 @@ func tileQ4KAMX(w []byte, rs, r0, r1, nb int, acts []byte, as, nAct int, out [][
 			amxQ4KMins(&wt[0], &pairs[t*nb*256], &da[t*nb*16], nb, &accm[0])
 			amxQ4KTile(&amxQ4KConfigs[mt], &aq[t*nb*4096], 64, &da[t*nb*16],
 				&wt[0], &hl[0], nb, (*int32)(unsafe.Pointer(&cbuf[0])), &accm[0], &obuf[0])
-			for m := range mt {
-				copy(out[t*16+m][g:g+n], obuf[m*16:m*16+n])
-			}
+			amxStore(out, t, mt, g, n, obuf)
 		}
 	}
 }

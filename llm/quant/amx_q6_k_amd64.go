@@ -38,7 +38,7 @@ func tileQ6KAMX(w []byte, rs, r0, r1, nb int, acts []byte, as, nAct int, out [][
 	da := alignedFloats(&s.da, tiles*nb*16)
 	cbuf := alignedBytes(&s.cbuf, 2048)
 	obuf := alignedFloats(&s.obuf, 256)
-	s16 := alignedBytes(&s.pairs, 1024)
+	s16 := alignedBytes(&s.s16, 1024)
 	for j := range nAct {
 		t, m := j/16, j%16
 		for b := range nb {
@@ -49,17 +49,13 @@ func tileQ6KAMX(w []byte, rs, r0, r1, nb int, acts []byte, as, nAct int, out [][
 	var idx [16]int32
 	for g := r0; g < r1; g += 16 {
 		n := min(16, r1-g)
-		for r := range idx {
-			idx[r] = int32(min(r, n-1) * rs)
-		}
+		amxGroupOffsets(&idx, n, rs)
 		amxQ6KPack(&w[g*rs], &idx, nb, &hl[0], (*[16][16]uint32)(unsafe.Pointer(&s16[0])))
 		for t := range tiles {
 			mt := min(16, nAct-t*16)
 			amxQ6KTile(&amxQ4KConfigs[mt], &aq[t*nb*4096], 64, &da[t*nb*16], &hl[0], nb,
 				(*int32)(unsafe.Pointer(&cbuf[0])), &obuf[0])
-			for m := range mt {
-				copy(out[t*16+m][g:g+n], obuf[m*16:m*16+n])
-			}
+			amxStore(out, t, mt, g, n, obuf)
 		}
 	}
 }

@@ -33,9 +33,8 @@ func DotF16Rows4(out *[4][]float32, w []uint16, stride int, a *[4][]byte, q32 []
 				q32[i*n+d] = FP16ToFP32(uint16(a[i][2*d]) | uint16(a[i][2*d+1])<<8)
 			}
 		}
-		stride32 := int(uintptr(unsafe.Pointer(&out[1][0])) - uintptr(unsafe.Pointer(&out[0][0])))
-		if attn4Contiguous(out) {
-			f16DotRows4Kernel(&out[0][0], stride32, (*byte)(unsafe.Pointer(&w[0])), 2*stride, &q32[0], rows, n)
+		if d, ok := evenlySpaced(out); ok {
+			f16DotRows4Kernel(&out[0][0], d, (*byte)(unsafe.Pointer(&w[0])), 2*stride, &q32[0], rows, n)
 			return
 		}
 	}
@@ -44,12 +43,13 @@ func DotF16Rows4(out *[4][]float32, w []uint16, stride int, a *[4][]byte, q32 []
 	}
 }
 
-// attn4Contiguous says whether the four output rows are equally spaced,
-// as the kernel takes them.
-func attn4Contiguous(out *[4][]float32) bool {
-	p := func(i int) uintptr { return uintptr(unsafe.Pointer(&out[i][0])) }
+// evenlySpaced reports the byte distance between the first elements of
+// four rows when it is the same between each pair of neighbours, as the
+// kernels take them.
+func evenlySpaced(rows *[4][]float32) (int, bool) {
+	p := func(i int) uintptr { return uintptr(unsafe.Pointer(&rows[i][0])) }
 	d := p(1) - p(0)
-	return p(2)-p(1) == d && p(3)-p(2) == d
+	return int(d), p(2)-p(1) == d && p(3)-p(2) == d
 }
 
 // AxpyF16Rows4 is AxpyF16Rows for four heads' lanes and weights against the
@@ -68,14 +68,10 @@ func AxpyF16Rows4(lanes *[4][]float32, v []uint16, stride int, att *[4][]float32
 		panic(fmt.Sprintf("quant: AxpyF16Rows4 of %d rows of %d (stride %d) over %d halves", n, hd, stride, len(v)))
 	}
 	if attn4SIMD && hd%16 == 0 {
-		l0, a0 := uintptr(unsafe.Pointer(&lanes[0][0])), uintptr(unsafe.Pointer(&att[0][0]))
-		ls := uintptr(unsafe.Pointer(&lanes[1][0])) - l0
-		as := uintptr(unsafe.Pointer(&att[1][0])) - a0
-		if uintptr(unsafe.Pointer(&lanes[2][0]))-uintptr(unsafe.Pointer(&lanes[1][0])) == ls &&
-			uintptr(unsafe.Pointer(&lanes[3][0]))-uintptr(unsafe.Pointer(&lanes[2][0])) == ls &&
-			uintptr(unsafe.Pointer(&att[2][0]))-uintptr(unsafe.Pointer(&att[1][0])) == as &&
-			uintptr(unsafe.Pointer(&att[3][0]))-uintptr(unsafe.Pointer(&att[2][0])) == as {
-			axpyF16Rows4Kernel(&lanes[0][0], int(ls), (*byte)(unsafe.Pointer(&v[0])), 2*stride, &att[0][0], int(as), n, hd)
+		ls, lok := evenlySpaced(lanes)
+		as, aok := evenlySpaced(att)
+		if lok && aok {
+			axpyF16Rows4Kernel(&lanes[0][0], ls, (*byte)(unsafe.Pointer(&v[0])), 2*stride, &att[0][0], as, n, hd)
 			return
 		}
 	}

@@ -63,4 +63,8 @@ func blockDotQ6K(w, a []byte, n int) float32 {
 // BatchesInBlockOrder says whether MatMulRows runs Q8_0 and Q6_K batches
 // on the AMX kernels, in block order (VecDotBlocks): then a batch's
 // numbers equal one token at a time's only up to float rounding.
-func BatchesInBlockOrder() bool { return amxOn && simdLevel == amxLevel }
+func BatchesInBlockOrder() bool { return amxActive() }
+
+// amxActive says whether the AMX tile kernels run: AMX is on and the SIMD
+// level is the one they extend.
+func amxActive() bool { return amxOn && simdLevel == amxLevel }

@@ -27,7 +27,7 @@ func fastTile(t ggml.Type) tileFunc {
 	case ggml.Q8_0:
 		return q8_0TileKernel()
 	case ggml.Q6_K:
-		if amxOn && simdLevel == amxLevel {
+		if amxActive() {
 			return tileQ6KAMX
 		}
 	}

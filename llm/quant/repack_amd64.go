@@ -18,7 +18,7 @@ func fastRepacked(t ggml.Type) *repackedKernels {
 	default:
 		return nil
 	}
-	if amxOn && simdLevel == levelAVX512VNNI {
+	if amxActive() {
 		if k := amxRepacked(t); k != nil {
 			return k
 		}
