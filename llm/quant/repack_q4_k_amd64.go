@@ -5,7 +5,7 @@ package quant
 import (
 	"encoding/binary"
 	"fmt"
-	"math"
+	"unsafe"
 )
 
 // Q4_K kernels in the float order of ggml's repacked GEMV/GEMM
@@ -105,7 +105,9 @@ func q4KGemvAVX2(w []byte, rs int, a []byte, nb int, out []float32) {
 // faster from memory than the four-row kernel, whose four short streams
 // the hardware prefetchers follow badly: on Mistral's 4096-wide rows 19
 // against 10 GB/s on one thread, 31 against 22 on two) with the
-// activation prepared by q4KPrepare, and longer rows (14336-wide: long
+// activation prepared by q4KPrepare into an aligned copy on the stack
+// (16 blocks at 4096 columns against 8192 row blocks per call of 512
+// rows), and longer rows (14336-wide: long
 // streams, where the four-row kernel, less work per block, measured 17
 // against 13 GB/s) four at a time. On Intel the four-row kernel prefetches
 // row by row (gemvRowPF; Sapphire Rapids, one thread: 14.8 against 11.6
@@ -128,46 +130,19 @@ func q4KGemvVNNI(w []byte, rs int, a []byte, nb int, out []float32) {
 		clear(out)
 		return
 	}
-	var stack [q4KPreStack]q4KPre
-	pre := stack[:]
-	if nb > len(pre) {
-		pre = make([]q4KPre, nb)
-	}
-	q4KPrepare(a, pre[:nb])
-	q4KGemv1VNNI(&w[0], rs, &a[0], &pre[0], nb, &out[0], len(out))
-}
-
-// q4KPre is what the one-row gemv kernel reads of a Q8_K activation block
-// besides the quants: the bsum pairs bsum[2s]+bsum[2s+1] (int16, wrapping
-// as _mm_hadd_epi16) and d_a, 32 bytes.
-type q4KPre struct {
-	pairs [8]int16
-	d     float32
-	_     [3]uint32
-}
-
-// q4KPreStack is how many prepared blocks q4KGemvVNNI keeps on the stack
-// (32768 columns); longer rows allocate.
-const q4KPreStack = 128
-
-// q4KPrepare fills pre from the Q8_K blocks of a (d at 0, bsums at 260).
-func q4KPrepare(a []byte, pre []q4KPre) {
-	for b := range pre {
-		blk := a[b*q8KSize : (b+1)*q8KSize]
-		p := &pre[b]
-		p.d = math.Float32frombits(binary.LittleEndian.Uint32(blk))
-		for s := range 8 {
-			p.pairs[s] = int16(binary.LittleEndian.Uint16(blk[260+4*s:])) + int16(binary.LittleEndian.Uint16(blk[262+4*s:]))
-		}
-	}
+	var stack [q4KPreMax*q4KPreSize + 64]byte
+	off := int(-uintptr(unsafe.Pointer(&stack[0])) & 63)
+	pre := stack[off : off+nb*q4KPreSize]
+	q4KPrepare(a, pre, nb)
+	q4KGemv1VNNI(&w[0], rs, &pre[0], nb, &out[0], len(out))
 }
 
 // Assembly kernels. The four-row gemv ones compute groups*4 outputs:
 // out[i] for the weight row at w+i*rs against the activation row a, over
 // nb super-blocks (nb > 0, groups > 0); the "L" ones prefetch into L2
 // instead of L1. q4KGemv1VNNI computes rows outputs the same way, with pre
-// holding a's nb blocks prepared by q4KPrepare (nb > 0, rows > 0). The
-// others have the gemm4 and gemm8 signatures. The VNNI ones need the
+// holding a's nb blocks prepared by q4KPrepare (0 < nb <= q4KPreMax,
+// rows > 0). The others have the gemm4 and gemm8 signatures. The VNNI ones need the
 // avx512vnni level (AVX512BW, VL, VNNI).
 
 //go:noescape
@@ -186,7 +161,7 @@ func q4KGemv4VNNIL(w *byte, rs int, a *byte, nb int, out *float32, groups int)
 func q4KGemv4RowPFVNNI(w *byte, rs int, a *byte, nb int, out *float32, groups int)
 
 //go:noescape
-func q4KGemv1VNNI(w *byte, rs int, a *byte, pre *q4KPre, nb int, out *float32, rows int)
+func q4KGemv1VNNI(w *byte, rs int, pre *byte, nb int, out *float32, rows int)
 
 //go:noescape
 func q4KRDot4AVX2(w, a0, a1, a2, a3 *byte, nb int, out *[4]float32)
@@ -196,3 +171,32 @@ func q4KRDot4VNNI(w, a0, a1, a2, a3 *byte, nb int, out *[4]float32)
 
 //go:noescape
 func q4KRDot8VNNI(w, a *byte, stride, nb int, out *[8]float32)
+
+// q4KPreSize is the bytes per block of q4KPrepare's activation, and
+// q4KPreMax the most blocks it holds (rows of up to q4KGemvL1/4 bytes).
+const (
+	q4KPreSize = 320
+	q4KPreMax  = q4KGemvL1 / 4 / q4KSize
+)
+
+// q4KPreOrder is where each 32-quant sub-block of a Q8_K block goes in
+// q4KPrepare's copy: the order of the nibble halves of the weights'
+// 64-byte loads ([sb0 sb2 | sb1 sb3 | sb4 sb6 | sb5 sb7]).
+var q4KPreOrder = [8]int{0, 2, 1, 3, 4, 6, 5, 7}
+
+// q4KPrepare writes the nb Q8_K blocks of a into pre for q4KGemv1VNNI, 320
+// bytes a block (pre 64-byte aligned): the quants in q4KPreOrder, the 8
+// bsum pairs (int16, wrapping) at 256 and d_a at 272.
+func q4KPrepare(a []byte, pre []byte, nb int) {
+	for b := range nb {
+		blk := a[b*q8KSize : (b+1)*q8KSize]
+		p := pre[b*q4KPreSize : (b+1)*q4KPreSize]
+		for i, s := range q4KPreOrder {
+			copy(p[32*i:32*i+32], blk[4+32*s:4+32*s+32])
+		}
+		for s := range 8 {
+			binary.LittleEndian.PutUint16(p[256+2*s:], binary.LittleEndian.Uint16(blk[260+4*s:])+binary.LittleEndian.Uint16(blk[262+4*s:]))
+		}
+		copy(p[272:276], blk[0:4])
+	}
+}
