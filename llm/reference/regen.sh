@@ -25,7 +25,7 @@ if [ ! -e "$here/node_modules" ]; then
 	elif [ -d /work/noderef/node_modules/node-llama-cpp ]; then
 		ln -s /work/noderef/node_modules "$here/node_modules"
 	else
-		(cd "$here" && NODE_LLAMA_CPP_SKIP_DOWNLOAD=true npm install --no-save node-llama-cpp@3.21.1)
+		(cd "$here" && NODE_LLAMA_CPP_SKIP_DOWNLOAD=true npm ci --no-audit --no-fund)
 	fi
 fi
 
