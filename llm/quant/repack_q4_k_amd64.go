@@ -104,15 +104,15 @@ func q4KGemvAVX2(w []byte, rs int, a []byte, nb int, out []float32) {
 // kernel (q4KGemv1VNNI; one weight stream in address order, measured
 // faster from memory than the four-row kernel, whose four short streams
 // the hardware prefetchers follow badly: on Mistral's 4096-wide rows 19
-// against 10 GB/s on one thread, 31 against 22 on two) with the
-// activation prepared by q4KPrepare into an aligned copy on the stack
-// (16 blocks at 4096 columns against 8192 row blocks per call of 512
-// rows), and longer rows (14336-wide: long
-// streams, where the four-row kernel, less work per block, measured 17
-// against 13 GB/s) four at a time. On Intel the four-row kernel prefetches
-// row by row (gemvRowPF; Sapphire Rapids, one thread: 14.8 against 11.6
-// GB/s on 14336-wide rows, where the one-row kernel measured 11-12; on
-// 4096-wide rows the one-row kernel stays ahead, 13.7 against 11.8).
+// against 10 GB/s on one thread, 31 against 22 on two), with the
+// activation prepared by q4KPrepare into an aligned copy on the stack (16
+// blocks at 4096 columns, against 8192 weight blocks in a call of 512
+// rows). Longer rows (14336-wide: long streams, where the four-row
+// kernel, less work per block, measured 17 against 13 GB/s) go four at a
+// time. On Intel the four-row kernel prefetches row by row (gemvRowPF;
+// Sapphire Rapids, one thread: 14.8 against 11.6 GB/s on 14336-wide rows,
+// where the one-row kernel measured 11-12; on 4096-wide rows the one-row
+// kernel stays ahead, 13.7 against 11.8).
 func q4KGemvVNNI(w []byte, rs int, a []byte, nb int, out []float32) {
 	if 4*rs > q4KGemvL1 {
 		k := q4KGemv4VNNIL
@@ -142,8 +142,8 @@ func q4KGemvVNNI(w []byte, rs int, a []byte, nb int, out []float32) {
 // nb super-blocks (nb > 0, groups > 0); the "L" ones prefetch into L2
 // instead of L1. q4KGemv1VNNI computes rows outputs the same way, with pre
 // holding a's nb blocks prepared by q4KPrepare (0 < nb <= q4KPreMax,
-// rows > 0). The others have the gemm4 and gemm8 signatures. The VNNI ones need the
-// avx512vnni level (AVX512BW, VL, VNNI).
+// rows > 0). The others have the gemm4 and gemm8 signatures. The VNNI
+// ones need the avx512vnni level (AVX512BW, VL, VNNI).
 
 //go:noescape
 func q4KGemv4AVX2(w *byte, rs int, a *byte, nb int, out *float32, groups int)
