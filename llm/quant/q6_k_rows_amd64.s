@@ -240,33 +240,62 @@ q6r4avx2_sum:
 	VMULPS Y28, Y4, Y4; \
 	VFMADD231PS Y15, Y4, ACC
 
+// The four-row avx512vnni kernels' shared parts. Q6V4_ARGS loads the
+// arguments: rows 0-3 at SI, BX, R8, R10 (DX the row stride), the
+// activations at DI, CX super-blocks. Q6V4_CONSTS zeroes the accumulators
+// Y8-Y11 and loads Y13 (0x33 bytes), Y14 (0x0f bytes) and the scale
+// shuffle masks Y24-Y27. Q6V4_NEXT steps every row and the activations
+// one super-block and counts it (flags for the loop's JNZ). Q6V4_SUMS
+// stores the four results.
+#define Q6V4_ARGS \
+	MOVQ w+0(FP), SI; \
+	MOVQ rs+8(FP), DX; \
+	MOVQ a+16(FP), DI; \
+	MOVQ nb+24(FP), CX; \
+	LEAQ (SI)(DX*1), BX; \
+	LEAQ (SI)(DX*2), R8; \
+	LEAQ (BX)(DX*2), R10
+
+#define Q6V4_CONSTS \
+	VXORPS Y8, Y8, Y8; \
+	VXORPS Y9, Y9, Y9; \
+	VXORPS Y10, Y10, Y10; \
+	VXORPS Y11, Y11, Y11; \
+	MOVL $0x0f0f0f0f, AX; \
+	VMOVD AX, X14; \
+	VPBROADCASTD X14, Y14; \
+	MOVL $0x33333333, AX; \
+	VMOVD AX, X13; \
+	VPBROADCASTD X13, Y13; \
+	VMOVDQU64 q6RowsScaleShuf<>+0(SB), Y24; \
+	VMOVDQU64 q6RowsScaleShuf<>+32(SB), Y25; \
+	VMOVDQU64 q6RowsScaleShuf<>+64(SB), Y26; \
+	VMOVDQU64 q6RowsScaleShuf<>+96(SB), Y27
+
+#define Q6V4_NEXT \
+	ADDQ $210, SI; \
+	ADDQ $210, BX; \
+	ADDQ $210, R8; \
+	ADDQ $210, R10; \
+	ADDQ $292, DI; \
+	DECQ CX
+
+#define Q6V4_SUMS \
+	MOVQ out+32(FP), AX; \
+	Q6R_SUM(Y8, X8, 0); \
+	Q6R_SUM(Y9, X9, 4); \
+	Q6R_SUM(Y10, X10, 8); \
+	Q6R_SUM(Y11, X11, 12); \
+	VZEROUPPER
+
 // func q6KRows4VNNI(w *byte, rs int, a *byte, nb int, out *[4]float32)
 //
 // As q6KRows4AVX2; Y13 0x33, Y14 0x0f (bytes), Y24-Y27 the scale shuffle
 // masks of runs 0-3.
 TEXT ·q6KRows4VNNI(SB), NOSPLIT, $0-40
-	MOVQ w+0(FP), SI
-	MOVQ rs+8(FP), DX
-	MOVQ a+16(FP), DI
-	MOVQ nb+24(FP), CX
-	LEAQ (SI)(DX*1), BX
-	LEAQ (SI)(DX*2), R8
-	LEAQ (BX)(DX*2), R10
+	Q6V4_ARGS
 	LEAQ (SI)(DX*8), R11
-	VXORPS Y8, Y8, Y8
-	VXORPS Y9, Y9, Y9
-	VXORPS Y10, Y10, Y10
-	VXORPS Y11, Y11, Y11
-	MOVL $0x0f0f0f0f, AX
-	VMOVD AX, X14
-	VPBROADCASTD X14, Y14
-	MOVL $0x33333333, AX
-	VMOVD AX, X13
-	VPBROADCASTD X13, Y13
-	VMOVDQU64 q6RowsScaleShuf<>+0(SB), Y24
-	VMOVDQU64 q6RowsScaleShuf<>+32(SB), Y25
-	VMOVDQU64 q6RowsScaleShuf<>+64(SB), Y26
-	VMOVDQU64 q6RowsScaleShuf<>+96(SB), Y27
+	Q6V4_CONSTS
 	TESTQ CX, CX
 	JLE q6r4vnni_sum
 
@@ -291,21 +320,11 @@ q6r4vnni_loop:
 	PREFETCHT1 832(R11)
 	Q6V_ROW(R10, Y11)
 	ADDQ $840, R11
-	ADDQ $210, SI
-	ADDQ $210, BX
-	ADDQ $210, R8
-	ADDQ $210, R10
-	ADDQ $292, DI
-	DECQ CX
+	Q6V4_NEXT
 	JNZ q6r4vnni_loop
 
 q6r4vnni_sum:
-	MOVQ out+32(FP), AX
-	Q6R_SUM(Y8, X8, 0)
-	Q6R_SUM(Y9, X9, 4)
-	Q6R_SUM(Y10, X10, 8)
-	Q6R_SUM(Y11, X11, 12)
-	VZEROUPPER
+	Q6V4_SUMS
 	RET
 
 // func q6KDotVNNI(w, a *byte, nb int) float32
@@ -380,29 +399,10 @@ GLOBL q6RowsScaleShuf<>(SB), RODATA|NOPTR, $128
 // address-order prefetch above streams 13-20% slower from memory on
 // Sapphire Rapids.
 TEXT ·q6KRows4RowPFVNNI(SB), NOSPLIT, $0-40
-	MOVQ w+0(FP), SI
-	MOVQ rs+8(FP), DX
-	MOVQ a+16(FP), DI
-	MOVQ nb+24(FP), CX
-	LEAQ (SI)(DX*1), BX
-	LEAQ (SI)(DX*2), R8
-	LEAQ (BX)(DX*2), R10
+	Q6V4_ARGS
 	MOVQ DX, R11
 	SHLQ $2, R11
-	VXORPS Y8, Y8, Y8
-	VXORPS Y9, Y9, Y9
-	VXORPS Y10, Y10, Y10
-	VXORPS Y11, Y11, Y11
-	MOVL $0x0f0f0f0f, AX
-	VMOVD AX, X14
-	VPBROADCASTD X14, Y14
-	MOVL $0x33333333, AX
-	VMOVD AX, X13
-	VPBROADCASTD X13, Y13
-	VMOVDQU64 q6RowsScaleShuf<>+0(SB), Y24
-	VMOVDQU64 q6RowsScaleShuf<>+32(SB), Y25
-	VMOVDQU64 q6RowsScaleShuf<>+64(SB), Y26
-	VMOVDQU64 q6RowsScaleShuf<>+96(SB), Y27
+	Q6V4_CONSTS
 	TESTQ CX, CX
 	JLE q6r4rpf_sum
 
@@ -428,19 +428,9 @@ q6r4rpf_loop:
 	PREFETCHT1 128(R10)(R11*1)
 	PREFETCHT1 192(R10)(R11*1)
 	Q6V_ROW(R10, Y11)
-	ADDQ $210, SI
-	ADDQ $210, BX
-	ADDQ $210, R8
-	ADDQ $210, R10
-	ADDQ $292, DI
-	DECQ CX
+	Q6V4_NEXT
 	JNZ q6r4rpf_loop
 
 q6r4rpf_sum:
-	MOVQ out+32(FP), AX
-	Q6R_SUM(Y8, X8, 0)
-	Q6R_SUM(Y9, X9, 4)
-	Q6R_SUM(Y10, X10, 8)
-	Q6R_SUM(Y11, X11, 12)
-	VZEROUPPER
+	Q6V4_SUMS
 	RET

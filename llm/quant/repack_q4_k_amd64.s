@@ -148,10 +148,9 @@
 	RK_MUL(DI, 196, 228, Y8, Y10, Y11); \
 	RK_C(Y8, Y9, C)
 
-// RKV_ROW is RK_ROW_AVX2 with the constants in registers (RKV_CONSTS),
-// VPDPWSSD, and the bsum pairs in PAIRS (a register or memory): the
-// low-nibble products into Y8 and the high into Y10 (two dependency
-// chains), added at the end.
+// RK_ROW_VNNI is RK_ROW_AVX2 with the constants in registers
+// (RKV_CONSTS) and VPDPWSSD: the low-nibble products into Y8 and the high
+// into Y10 (two dependency chains), added at the end.
 #define RKV_CHUNK(P, qo, yl, yh, ML, MH, F) \
 	VMOVDQU qo(P), Y0; \
 	VPSRLW $4, Y0, Y1; \
@@ -164,11 +163,9 @@
 	F Y2, Y0, Y8; \
 	F Y3, Y1, Y10
 
-#define RK_ROW_VNNI(P, C) RKV_ROW(P, C, X14)
-
-#define RKV_ROW(P, C, PAIRS) \
+#define RK_ROW_VNNI(P, C) \
 	RKV_UNPACK(P, X9); \
-	VPMADDWD PAIRS, X9, X9; \
+	VPMADDWD X14, X9, X9; \
 	RKV_CHUNK(P, 16, 4, 36, Y16, Y17, VPMADDWD); \
 	RKV_CHUNK(P, 48, 68, 100, Y18, Y19, VPDPWSSD); \
 	RKV_CHUNK(P, 80, 132, 164, Y20, Y21, VPDPWSSD); \
@@ -690,7 +687,7 @@ GLOBL rkzShuf<>(SB), RODATA|NOPTR, $256
 	F Z2, Z0, Z8; \
 	F Z3, Z1, Z10
 
-// RKZ_ROW is RKV_ROW's C for the block at P against the prepared block at
+// RKZ_ROW is RK_ROW_VNNI's C for the block at P against the prepared block at
 // DI (pairs at 256).
 #define RKZ_ROW(P, C) \
 	RKZ_UNPACK(P, X9); \

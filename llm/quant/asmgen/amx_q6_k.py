@@ -1,6 +1,9 @@
 # amx_q6_k.py writes ../amx_q6_k_amd64.s (the AMX Q6_K kernel and pack):
 # python3 asmgen/amx_q6_k.py
 import os
+
+from amxhl import hl_floats, tile_sums
+
 out = []
 p = out.append
 p('''//go:build amd64 && !noasm
@@ -23,27 +26,9 @@ TEXT ·amxQ6KTile(SB), NOSPLIT, $0-64
 	MOVQ $64, CX''')
 for i in range(16, 32):
     p(f'\tVPXORD Z{i}, Z{i}, Z{i}')
-p('''
-sbloop:
-	TILEZERO_T2
-	TILEZERO_T3''')
-for c in range(4):
-    p('''	TILELOADD_T0_AX_BX
-	TILELOADD_T1_SI_CX
-	TILELOADD_T5_SI_CX_1024
-	TDPBSSD_T2_T0_T1
-	TDPBSSD_T3_T0_T5
-	ADDQ $1024, AX
-	ADDQ $2048, SI''')
-p('''	TILESTORED_DX_CX_T2
-	TILESTORED_DX_CX_1024_T3
-	VMOVUPS (SI), Z8''')
-for m in range(16):
-    p(f'''	VPSLLD $6, {64*m}(DX), Z0
-	VPADDD {1024+64*m}(DX), Z0, Z0
-	VCVTDQ2PS Z0, Z0
-	VMULPS.BCST {4*m}(DI), Z8, Z1
-	VFMADD231PS Z0, Z1, Z{16+m}''')
+p("\nsbloop:")
+tile_sums(p, 'DX')
+hl_floats(p, 'DX', '\tVMOVUPS (SI), Z8')
 p('''	ADDQ $64, DI
 	ADDQ $64, SI
 	DECQ R14
